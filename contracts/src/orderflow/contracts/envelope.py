@@ -1,0 +1,76 @@
+"""The envelope every event travels in, and the base of every payload."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class EventPayload(BaseModel):
+    """The typed body of one event type at one schema version.
+
+    Subclasses name their type and version as class variables; the routing key
+    on the `orderflow.events` exchange is `<event_type>.v<version>`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    version: ClassVar[int]
+
+    @classmethod
+    def routing_key(cls) -> str:
+        return f"{cls.event_type}.v{cls.version}"
+
+
+P = TypeVar("P", bound=EventPayload)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Envelope(BaseModel, Generic[P]):
+    """Metadata around a payload: identity, origin and causal chain."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID = Field(default_factory=uuid4)
+    event_type: str = Field(min_length=1)
+    schema_version: int = Field(ge=1)
+    occurred_at: AwareDatetime = Field(default_factory=_now)
+    producer: str = Field(min_length=1)
+    correlation_id: str = Field(
+        min_length=1, description="The order id, or the conversation id in support."
+    )
+    causation_id: UUID | None = Field(
+        default=None, description="The id of the event that caused this one."
+    )
+    payload: P
+
+    @property
+    def routing_key(self) -> str:
+        return f"{self.event_type}.v{self.schema_version}"
+
+
+def wrap(
+    payload: P,
+    *,
+    producer: str,
+    correlation_id: str,
+    causation_id: UUID | None = None,
+    **envelope: Any,
+) -> Envelope[P]:
+    """Put a payload into a new envelope whose type and version match it."""
+    return Envelope[type(payload)](  # type: ignore[misc]
+        event_type=payload.event_type,
+        schema_version=payload.version,
+        producer=producer,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        payload=payload,
+        **envelope,
+    )
