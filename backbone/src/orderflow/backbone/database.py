@@ -1,0 +1,33 @@
+"""The asyncpg pool of a service, confined to the service's own schema."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+Connection: TypeAlias = (
+    "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+)
+"""A connection, whether plain or borrowed from a pool."""
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def create_pool(
+    url: str, *, schema: str, min_size: int = 1, max_size: int = 10
+) -> asyncpg.Pool:
+    """A pool whose connections see the service's schema first."""
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        server_settings={
+            "search_path": quote_ident(schema),
+            "application_name": f"orderflow-{schema}",
+        },
+    )
+    return pool
