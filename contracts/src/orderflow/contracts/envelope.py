@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class EventPayload(BaseModel):
     """The typed body of one event type at one schema version.
 
     Subclasses name their type and version as class variables; the routing key
-    on the `orderflow.events` exchange is `<event_type>.v<version>`.
+    on the `orderflow.events` exchange is `<event_type>.v<version>`. Unknown
+    fields are ignored, so a consumer still on an older copy of a version
+    reads events that carry a newer optional field. Validation errors leave
+    the input out: a payload may hold personal data, and error messages end up
+    in logs and dead-letter headers.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
     event_type: ClassVar[str]
     version: ClassVar[int]
@@ -36,7 +40,7 @@ def _now() -> datetime:
 class Envelope(BaseModel, Generic[P]):
     """Metadata around a payload: identity, origin and causal chain."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True)
 
     event_id: UUID = Field(default_factory=uuid4)
     event_type: str = Field(min_length=1)
@@ -55,6 +59,24 @@ class Envelope(BaseModel, Generic[P]):
     def routing_key(self) -> str:
         return f"{self.event_type}.v{self.schema_version}"
 
+    @model_validator(mode="after")
+    def _names_its_payload(self) -> Self:
+        """Refuse an envelope whose type or version is not its payload's."""
+        declared = type(self.payload)
+        if getattr(declared, "event_type", None) is None:
+            return self
+        if declared.routing_key() != self.routing_key:
+            raise ValueError(
+                f"the envelope says {self.routing_key} "
+                f"but the payload is {declared.routing_key()}"
+            )
+        return self
+
+
+def envelope_of(payload_type: type[P]) -> type[Envelope[P]]:
+    """The envelope model parametrised with one payload class."""
+    return Envelope[payload_type]  # type: ignore[valid-type]
+
 
 def wrap(
     payload: P,
@@ -65,7 +87,8 @@ def wrap(
     **envelope: Any,
 ) -> Envelope[P]:
     """Put a payload into a new envelope whose type and version match it."""
-    return Envelope[type(payload)](  # type: ignore[misc]
+    envelope_type = envelope_of(type(payload))
+    return envelope_type(
         event_type=payload.event_type,
         schema_version=payload.version,
         producer=producer,
