@@ -48,6 +48,8 @@ ShopId = Annotated[
 
 Identifier = Annotated[str, Field(min_length=1, max_length=255)]
 
+Quantity = Annotated[int, Field(strict=True, gt=0)]
+
 CountryCode = Annotated[
     str,
     Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code."),
