@@ -34,7 +34,7 @@ _EXACT = ("pattern", "format", "multipleOf", "uniqueItems")
 
 def incompatibilities(old: Schema, new: Schema) -> list[str]:
     """The breaking changes from `old` to `new`, one readable line each."""
-    return _Comparison(old, new).nodes(old, new, "", frozenset())
+    return _Comparison(old, new).compare(old, new, "", frozenset())
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class _Comparison:
     old_root: Schema
     new_root: Schema
 
-    def nodes(self, old: Schema, new: Schema, path: str, seen: _Seen) -> list[str]:
+    def compare(self, old: Schema, new: Schema, path: str, seen: _Seen) -> list[str]:
         refs = (old.get("$ref"), new.get("$ref"))
         if refs in seen:
             return []
@@ -52,20 +52,22 @@ class _Comparison:
         before, after = _type_text(self.old_root, old), _type_text(self.new_root, new)
         if before != after:
             return [f"{_where(path)}: type changed from {before} to {after}"]
-        if "anyOf" in old or "oneOf" in old:
-            return self.branches(old, new, path, seen)
+        if _is_union(old) or _is_union(new):
+            return self.compare_branches(old, new, path, seen)
         return [
             *_allowed_values(old, new, path),
             *_constraints(old, new, path),
-            *self.properties(old, new, path, seen),
-            *self.items(old, new, path, seen),
+            *self.compare_fields(old, new, path, seen),
+            *self.compare_children(old, new, path, seen),
         ]
 
-    def branches(self, old: Schema, new: Schema, path: str, seen: _Seen) -> list[str]:
+    def compare_branches(
+        self, old: Schema, new: Schema, path: str, seen: _Seen
+    ) -> list[str]:
         problems: list[str] = []
         for before in _alternatives(old):
             after = self.counterpart(before, new)
-            problems += self.nodes(before, after, path, seen)
+            problems += self.compare(before, after, path, seen)
         return problems
 
     def counterpart(self, branch: Schema, new: Schema) -> Schema:
@@ -87,7 +89,9 @@ class _Comparison:
         ]
         return (titled or candidates or _alternatives(new))[0]
 
-    def properties(self, old: Schema, new: Schema, path: str, seen: _Seen) -> list[str]:
+    def compare_fields(
+        self, old: Schema, new: Schema, path: str, seen: _Seen
+    ) -> list[str]:
         old_fields, new_fields = old.get("properties", {}), new.get("properties", {})
         problems = _required_changes(old, new, path)
         for name, before in old_fields.items():
@@ -95,15 +99,17 @@ class _Comparison:
             if name not in new_fields:
                 problems.append(f"{field}: field removed")
             else:
-                problems += self.nodes(before, new_fields[name], field, seen)
+                problems += self.compare(before, new_fields[name], field, seen)
         return problems
 
-    def items(self, old: Schema, new: Schema, path: str, seen: _Seen) -> list[str]:
+    def compare_children(
+        self, old: Schema, new: Schema, path: str, seen: _Seen
+    ) -> list[str]:
         problems: list[str] = []
         for keyword, suffix in (("items", "[]"), ("additionalProperties", "{}")):
             before, after = old.get(keyword), new.get(keyword)
             if isinstance(before, Mapping) and isinstance(after, Mapping):
-                problems += self.nodes(before, after, path + suffix, seen)
+                problems += self.compare(before, after, path + suffix, seen)
         return problems
 
 
@@ -123,6 +129,10 @@ def _ref_parts(ref: str) -> list[str]:
     return ref[2:].split("/")
 
 
+def _is_union(node: Schema) -> bool:
+    return "anyOf" in node or "oneOf" in node
+
+
 def _alternatives(node: Schema) -> list[Schema]:
     return list(node.get("anyOf") or node.get("oneOf") or [node])
 
@@ -132,7 +142,7 @@ def _type_text(root: Schema, node: Schema) -> str:
 
 
 def _type_names(root: Schema, node: Schema) -> set[str]:
-    if "anyOf" in node or "oneOf" in node:
+    if _is_union(node):
         return {
             name
             for branch in _alternatives(node)
@@ -167,13 +177,18 @@ def _allowed_values(old: Schema, new: Schema, path: str) -> list[str]:
     if before == after:
         return []
     if before is None or after is None:
-        return [f"{_where(path)}: allowed values changed from {before} to {after}"]
+        return [
+            f"{_where(path)}: allowed values changed "
+            f"from {_shown(before)} to {_shown(after)}"
+        ]
     removed = [value for value in before if value not in after]
     added = [value for value in after if value not in before]
-    return [
-        *([f"{_where(path)}: enum value removed: {removed}"] if removed else []),
-        *([f"{_where(path)}: enum value added: {added}"] if added else []),
-    ]
+    problems = []
+    if removed:
+        problems.append(f"{_where(path)}: enum value removed: {removed}")
+    if added:
+        problems.append(f"{_where(path)}: enum value added: {added}")
+    return problems
 
 
 def _enumeration(node: Schema) -> list[Any] | None:
@@ -190,7 +205,8 @@ def _constraints(old: Schema, new: Schema, path: str) -> list[str]:
         if before != after:
             change = _direction(keyword, before, after)
             problems.append(
-                f"{_where(path)}: {keyword} {change} from {before} to {after}"
+                f"{_where(path)}: {keyword} {change} "
+                f"from {_shown(before)} to {_shown(after)}"
             )
     return problems
 
@@ -202,6 +218,10 @@ def _direction(keyword: str, before: Any, after: Any) -> str:
         return "tightened" if before is None else "loosened"
     stricter = after > before if keyword in _LOWER_BOUNDS else after < before
     return "tightened" if stricter else "loosened"
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else str(value)
 
 
 def _join(path: str, name: str) -> str:
