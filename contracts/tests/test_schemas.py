@@ -128,3 +128,9 @@ def test_check_command_exits_non_zero_and_names_the_problem(
 
 def test_check_command_exits_zero_on_the_committed_schemas() -> None:
     assert main(["check", "--dir", str(COMMITTED)]) == 0
+
+
+def test_command_refuses_a_directory_that_does_not_exist(tmp_path: Path) -> None:
+    assert main(["export", "--dir", str(tmp_path / "nowhere")]) == 2
+
+    assert not (tmp_path / "nowhere").exists()

@@ -99,7 +99,7 @@ class OrderTotals(ValueModel):
 
     subtotal: Amount = Field(description="Sum of quantity x unit_price of all lines.")
     discounts: Amount = Field(description="All discounts on lines and on the order.")
-    shipping: Amount = Field(description="All shipping charges.")
+    shipping: Amount = Field(description="All shipping, after shipping discounts.")
     tax: Amount = Field(description="All tax, whether included or added.")
     total: Amount = Field(description="What the customer pays.")
     taxes_included: bool = Field(
@@ -146,8 +146,8 @@ class OrderPlaced(OrderEvent):
     )
     totals_mismatch: bool = Field(
         default=False,
-        description="Set when the platform's figures do not add up: the order "
-        "is kept as reported and wants a person's look before money moves.",
+        description="Set by the orders service when the platform's figures do "
+        "not add up (see OrderTotals.adds_up); they are passed on as reported.",
     )
     note: str | None = Field(default=None, description="The customer's note.")
     tags: tuple[str, ...] = ()

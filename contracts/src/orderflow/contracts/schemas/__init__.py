@@ -19,7 +19,7 @@ from orderflow.contracts.envelope import EventPayload, envelope_of
 from orderflow.contracts.schemas.compat import incompatibilities
 
 SCHEMA_DIR = Path(__file__).resolve().parents[4] / "schemas"
-"""Where the schemas are committed, in a checkout of the repository."""
+"""Where the schemas are committed, when the package runs from a checkout."""
 
 
 def envelope_schema(payload: type[EventPayload]) -> dict[str, Any]:
@@ -34,7 +34,6 @@ def schema_text(schema: Mapping[str, Any]) -> str:
 
 def export(directory: Path = SCHEMA_DIR) -> list[str]:
     """Write every schema that changed compatibly; return the refused ones."""
-    directory.mkdir(parents=True, exist_ok=True)
     refused: list[str] = []
     for routing_key, payload in CATALOGUE.items():
         path = directory / f"{routing_key}.json"

@@ -15,11 +15,11 @@ _ADVICE = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; the exit status is 1 when there are problems."""
-    parser = argparse.ArgumentParser(prog="python -m orderflow.contracts.schemas")
-    parser.add_argument("command", choices=("export", "check"))
-    parser.add_argument("--dir", type=Path, default=SCHEMA_DIR)
-    arguments = parser.parse_args(argv)
+    """Run one command: exit 1 on problems, 2 without a schema directory."""
+    arguments = _parser().parse_args(argv)
+    if not arguments.dir.is_dir():
+        print(f"no schema directory at {arguments.dir}; pass --dir", file=sys.stderr)
+        return 2
     run = export if arguments.command == "export" else check
     problems = run(arguments.dir)
     for problem in problems:
@@ -27,6 +27,18 @@ def main(argv: list[str] | None = None) -> int:
     if any("incompatible" in problem for problem in problems):
         print(_ADVICE, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m orderflow.contracts.schemas",
+        description="Write or check the committed JSON Schemas of the events.",
+    )
+    parser.add_argument("command", choices=("export", "check"))
+    parser.add_argument(
+        "--dir", type=Path, default=SCHEMA_DIR, help=f"default: {SCHEMA_DIR}"
+    )
+    return parser
 
 
 if __name__ == "__main__":
