@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from orderflow.contracts import (
     CATALOGUE,
+    DocumentTotals,
     OrderPlaced,
     OrderRefunded,
     Platform,
@@ -156,3 +157,8 @@ def test_unknown_fields_from_a_newer_producer_are_ignored() -> None:
     order = OrderPlaced.model_validate(_placed_order_data(gift_wrap=True))
 
     assert order == EXAMPLES["order.placed.v1"]
+
+
+def test_document_totals_whose_gross_is_not_net_plus_tax_are_refused() -> None:
+    with pytest.raises(ValidationError, match="gross must equal net plus tax"):
+        DocumentTotals(net="39.00", tax="7.40", gross="46.41", currency="EUR")
