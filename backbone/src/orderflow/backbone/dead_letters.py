@@ -74,9 +74,9 @@ class DeadLetterFilter:
         if self.reason:
             add("reason = {}", self.reason)
         if self.older_than is not None:
-            add("dead_lettered_at < now() - {}", self.older_than)
+            add("dead_lettered_at < now() - {}::interval", self.older_than)
         if self.newer_than is not None:
-            add("dead_lettered_at >= now() - {}", self.newer_than)
+            add("dead_lettered_at >= now() - {}::interval", self.newer_than)
         if not self.include_closed:
             clauses.append("replayed_at IS NULL AND purged_at IS NULL")
         return " AND ".join(clauses) or "true", args

@@ -182,7 +182,7 @@ class OutboxRelay:
             return
         delay = min(timedelta(seconds=2**attempts), _MAX_BACKOFF)
         await conn.execute(
-            "UPDATE outbox SET attempts = $2, available_at = now() + $3 WHERE id = $1",
+            "UPDATE outbox SET attempts = $2, available_at = now() + $3::interval WHERE id = $1",
             event.id,
             attempts,
             delay,
@@ -230,7 +230,7 @@ class OutboxRelay:
             )
             await conn.execute(
                 "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
-                " WHERE published_at < now() - $1 LIMIT 1000)",
+                " WHERE published_at < now() - $1::interval LIMIT 1000)",
                 self._retention,
             )
         metrics.OUTBOX_BACKLOG.labels(self._service).set(backlog)

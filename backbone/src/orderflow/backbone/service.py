@@ -18,8 +18,10 @@ from typing import Any, TypeVar
 import asyncpg
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import Channel, RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage as RabbitMessageContext
 
 from orderflow.backbone import topology
 from orderflow.backbone.asyncapi import asyncapi_document
@@ -101,12 +103,17 @@ class Service:
             pool=lambda: self.pool,
             settings=self.settings,
         )
+
+        async def consume(message: RabbitMessageContext) -> None:
+            await consumer(message)
+
         self.broker.subscriber(
             topology.subscription_queue(self.name, subscription.routing_key),
             exchange=topology.EVENTS_EXCHANGE,
             ack_policy=AckPolicy.MANUAL,
+            decoder=_raw_body,
             title=subscription.queue_name,
-        )(consumer)
+        )(consume)
         self.subscriptions.append(subscription)
 
     @property
@@ -292,3 +299,8 @@ class Service:
             return await self.broker.ping(timeout=2.0)
         except Exception:  # noqa: BLE001 - any failure means not ready
             return False
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    """Leave decoding to the consumer, which dead-letters what does not parse."""
+    return message.body

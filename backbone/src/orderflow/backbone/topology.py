@@ -5,7 +5,7 @@
                                      events by type and to orderflow.retry by
                                      its own name
     orderflow.delay         headers  routes a retried message to the delay
-                                     queue of its tier, by `x-orderflow-delay-ms`
+                                     queue of its tier, by `orderflow-delay-ms`
     orderflow.delay.<ms>ms  quorum   holds messages for one tier's TTL, then
                                      dead-letters them to orderflow.retry
     orderflow.retry         direct   routing key is the queue a message goes
@@ -44,7 +44,8 @@ DEAD_LETTER_EXCHANGE = RabbitExchange(
 
 ATTEMPT_HEADER = "x-orderflow-attempt"
 FIRST_FAILED_HEADER = "x-orderflow-first-failed-at"
-DELAY_HEADER = "x-orderflow-delay-ms"
+# NOTE: a headers exchange ignores binding arguments that start with "x-".
+DELAY_HEADER = "orderflow-delay-ms"
 ORIGINAL_QUEUE_HEADER = "x-orderflow-original-queue"
 REASON_HEADER = "x-orderflow-reason"
 ERROR_TYPE_HEADER = "x-orderflow-error-type"
