@@ -1,0 +1,4 @@
+"""Orderflow feedback.
+
+Step 5: asks for reviews, keeps them and publishes the good ones.
+"""

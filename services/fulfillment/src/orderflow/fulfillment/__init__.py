@@ -1,0 +1,4 @@
+"""Orderflow fulfillment.
+
+Step 3: delivers digital goods and hands physical goods to logistics.
+"""

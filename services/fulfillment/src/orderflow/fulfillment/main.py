@@ -1,0 +1,22 @@
+"""The composition root of the fulfillment service."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from orderflow.backbone.service import Service
+from orderflow.fulfillment.settings import DEFAULT_PORT, Settings
+
+DESCRIPTION = "Step 3: delivers digital goods and hands physical goods to logistics."
+
+
+def create_service(settings: Settings | None = None) -> Service:
+    """Build the fulfillment service with its handlers and routes."""
+    settings = settings or Settings()
+    return Service(
+        "fulfillment",
+        settings,
+        port=DEFAULT_PORT,
+        description=DESCRIPTION,
+        migrations=resources.files("orderflow.fulfillment") / "migrations",
+    )

@@ -1,0 +1,25 @@
+"""The composition root of the orders service."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from orderflow.backbone.service import Service
+from orderflow.orders.settings import DEFAULT_PORT, Settings
+
+DESCRIPTION = (
+    "Step 1: takes orders from the shop platforms and publishes them as events."
+)
+
+
+def create_service(settings: Settings | None = None) -> Service:
+    """Build the orders service with its handlers and routes."""
+    settings = settings or Settings()
+    return Service(
+        "orders",
+        settings,
+        port=DEFAULT_PORT,
+        description=DESCRIPTION,
+        migrations=resources.files("orderflow.orders") / "migrations",
+        ready_without_broker=True,
+    )

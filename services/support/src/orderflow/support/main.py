@@ -1,0 +1,22 @@
+"""The composition root of the support service."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from orderflow.backbone.service import Service
+from orderflow.support.settings import DEFAULT_PORT, Settings
+
+DESCRIPTION = "Step 6: the live chat on the shop's site, bridged to Slack and Teams."
+
+
+def create_service(settings: Settings | None = None) -> Service:
+    """Build the support service with its handlers and routes."""
+    settings = settings or Settings()
+    return Service(
+        "support",
+        settings,
+        port=DEFAULT_PORT,
+        description=DESCRIPTION,
+        migrations=resources.files("orderflow.support") / "migrations",
+    )
