@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from importlib.metadata import entry_points
 from typing import Annotated, Any, TypeVar
 
 import aio_pika
@@ -31,6 +32,8 @@ from orderflow.backbone.settings import BackboneSettings
 app = typer.Typer(help="Orderflow: automate what happens after a shop takes an order.")
 dlq = typer.Typer(help="Inspect, replay and purge dead-lettered events.")
 app.add_typer(dlq, name="dlq")
+
+COMMANDS_ENTRY_POINT_GROUP = "orderflow.commands"
 
 T = TypeVar("T")
 _AGE = re.compile(r"^(\d+)([smhd])$")
@@ -57,7 +60,14 @@ IdsArgument = Annotated[list[int] | None, typer.Argument(help="Dead-letter ids."
 
 
 def main() -> None:
+    _mount_service_commands()
     app()
+
+
+def _mount_service_commands() -> None:
+    """Add the sub-commands that installed services register, e.g. `customer`."""
+    for point in entry_points(group=COMMANDS_ENTRY_POINT_GROUP):
+        app.add_typer(point.load(), name=point.name)
 
 
 def _run(coroutine: Awaitable[T]) -> T:

@@ -182,7 +182,8 @@ class OutboxRelay:
             return
         delay = min(timedelta(seconds=2**attempts), _MAX_BACKOFF)
         await conn.execute(
-            "UPDATE outbox SET attempts = $2, available_at = now() + $3::interval WHERE id = $1",
+            "UPDATE outbox SET attempts = $2, available_at = now() + $3::interval"
+            " WHERE id = $1",
             event.id,
             attempts,
             delay,
