@@ -30,7 +30,11 @@ test: servers  ## Run every test against the real RabbitMQ and PostgreSQL
 lint: install  ## ruff and mypy --strict, as CI runs them
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts/src backbone/src services/*/src
+	@# One run per package: every tests folder has its own conftest module.
+	@for package in $(PACKAGES); do \
+		echo "mypy $$package"; \
+		MYPYPATH=$$package/tests $(BIN)/mypy $$package/src $$package/tests || exit 1; \
+	done
 	$(BIN)/python -m orderflow.contracts.schemas check
 
 format: install  ## Format and fix what ruff can

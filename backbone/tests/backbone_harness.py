@@ -92,9 +92,11 @@ class Harness:
         }
         return BackboneSettings(**(values | overrides))
 
-    def service(self, handler: Any = record_effect, **overrides: Any) -> Service:
+    def service(
+        self, handler: Any = record_effect, name: str | None = None, **overrides: Any
+    ) -> Service:
         service = Service(
-            self.name,
+            name or self.name,
             self.settings(**overrides),
             port=0,
             migrations=self._migrations,
@@ -131,6 +133,25 @@ class Harness:
             envelope.model_dump_json().encode(), message_id=str(envelope.event_id)
         )
 
+    async def publish_dead_letter(
+        self, envelope: Envelope[Any], *, original_queue: str
+    ) -> None:
+        """Put a message into the DLQ as the subscriber would after a failure."""
+        connection = await aio_pika.connect(self.amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            exchange = await channel.get_exchange(topology.DEAD_LETTER_EXCHANGE.name)
+            message = aio_pika.Message(
+                envelope.model_dump_json().encode(),
+                message_id=str(envelope.event_id),
+                headers={
+                    topology.ORIGINAL_QUEUE_HEADER: original_queue,
+                    topology.REASON_HEADER: "exhausted",
+                    topology.ATTEMPT_HEADER: 4,
+                },
+            )
+            await exchange.publish(message, topology.dead_letter_queue_name(self.name))
+
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(
             self.database_url, server_settings={"search_path": self.name}
@@ -154,12 +175,12 @@ class Harness:
         finally:
             await conn.close()
 
-    def handled(self) -> float:
-        """Deliveries of ThingHappened settled so far: applied or duplicate."""
+    def handled(self, service: str | None = None, queue: str | None = None) -> float:
+        """Deliveries settled so far on a queue: applied or duplicate."""
+        labels = {"service": service or self.name, "subscription": queue or self.queue}
         return sum(
             REGISTRY.get_sample_value(
-                "orderflow_messages_handled_total",
-                {"service": self.name, "subscription": self.queue, "outcome": outcome},
+                "orderflow_messages_handled_total", labels | {"outcome": outcome}
             )
             or 0.0
             for outcome in ("applied", "duplicate")
@@ -177,16 +198,18 @@ class Harness:
         connection = await aio_pika.connect(self.amqp_url)
         async with connection:
             channel = await connection.channel()
-            names = {topology.dead_letter_queue_name(self.name)}
+            names: set[str] = set()
             for service in self.services:
+                names.add(topology.dead_letter_queue_name(service.name))
                 names |= {s.queue_name for s in service.subscriptions}
             for name in names:
                 await channel.queue_delete(name)
         conn = await asyncpg.connect(self.database_url)
         try:
-            await conn.execute(
-                f"DROP SCHEMA IF EXISTS {quote_ident(self.name)} CASCADE"
-            )
+            for schema in {service.name for service in self.services}:
+                await conn.execute(
+                    f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE"
+                )
         finally:
             await conn.close()
 

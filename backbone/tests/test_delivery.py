@@ -143,7 +143,7 @@ async def test_invalid_envelope_is_dead_lettered_at_once_with_the_reason(
     letters = await _dead_letters(harness)
     assert [letter.reason for letter in letters] == ["invalid", "invalid"]
     assert [letter.attempts for letter in letters] == [1, 1]
-    by_id = {letter.event_id: letter.error_message for letter in letters}
+    by_id = {letter.event_id: letter.error_message or "" for letter in letters}
     assert "Invalid JSON" in by_id["m-1"]
     assert "payload.thing_id: Field required" in by_id["m-2"]
     assert "producer: String should have at least 1 character" in by_id["m-2"]
@@ -158,7 +158,9 @@ async def test_event_of_another_type_on_the_queue_is_refused(harness: Harness) -
         await eventually(lambda: _dead_letter_count(harness, 1))
 
     [letter] = await _dead_letters(harness)
-    assert "queue expects 'backbone_test.thing_happened.v1'" in letter.error_message
+    assert "queue expects 'backbone_test.thing_happened.v1'" in (
+        letter.error_message or ""
+    )
 
 
 def _json(value: Any) -> bytes:

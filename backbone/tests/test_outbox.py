@@ -1,0 +1,113 @@
+"""The outbox: an event committed with its state change is published, always."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aio_pika
+import asyncpg
+import pytest
+from backbone_harness import Harness, ThingHappened, eventually
+
+from orderflow.backbone import topology
+from orderflow.backbone.database import create_pool
+from orderflow.backbone.outbox import OutboxRelay, PendingEvent, Publish
+from orderflow.backbone.unit_of_work import UnitOfWork, unit_of_work
+from orderflow.contracts.envelope import Envelope
+
+
+async def _commit_event(harness: Harness, thing_id: str) -> None:
+    """Change state and write the event, as a handler does, then stop: no relay."""
+    pool = await create_pool(harness.database_url, schema=harness.name)
+    try:
+        async with unit_of_work(pool, producer="tests", schema=harness.name) as uow:
+            await uow.conn.execute(
+                "INSERT INTO effects (event_id, thing_id)"
+                " VALUES (gen_random_uuid(), $1)",
+                thing_id,
+            )
+            uow.emit(ThingHappened(thing_id=thing_id), correlation_id=thing_id)
+    finally:
+        await pool.close()
+
+
+async def test_event_committed_before_a_crash_is_published_after_restart(
+    harness: Harness,
+) -> None:
+    received: list[str] = []
+
+    async def keep(event: Envelope[ThingHappened], _: UnitOfWork) -> None:
+        received.append(event.payload.thing_id)
+
+    producer = harness.service(handler=None)
+    consumer = harness.service(keep, name=f"{harness.name}_consumer")
+    await producer.migrate()
+    await _commit_event(harness, "committed-before-crash")
+
+    async with harness.running(consumer), harness.running(producer):
+        await eventually(lambda: _arrived(received, 1))
+
+    assert received == ["committed-before-crash"]
+    [row] = await harness.fetch("SELECT published_at FROM outbox")
+    assert row["published_at"] is not None
+
+
+async def test_publish_without_its_commit_is_repeated_and_applied_once(
+    harness: Harness,
+) -> None:
+    consumer = harness.service(name=f"{harness.name}_consumer")
+    producer = harness.service(handler=None)
+    await producer.migrate()
+    await _commit_event(harness, "published-twice")
+
+    async with harness.running(consumer), _outbox_pool(harness) as pool:
+        connection = await aio_pika.connect(harness.amqp_url)
+        async with connection:
+            publish = await _publisher(connection)
+            crashing = OutboxRelay(pool, _then_crash(publish), service="t", schema="t")
+            with pytest.raises(ConnectionResetError):
+                await crashing.publish_pending()
+            relay = OutboxRelay(pool, publish, service="t", schema="t")
+            assert await relay.publish_pending() == 1
+        await eventually(lambda: _handled(harness, consumer.name, 2))
+
+    rows = await harness.fetch(f"SELECT count(*) AS n FROM {consumer.name}.effects")
+    assert rows[0]["n"] == 1
+
+
+@asynccontextmanager
+async def _outbox_pool(harness: Harness) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(harness.database_url, schema=harness.name)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+async def _publisher(connection: aio_pika.abc.AbstractConnection) -> Publish:
+    channel = await connection.channel(on_return_raises=True)
+    exchange = await channel.get_exchange(topology.EVENTS_EXCHANGE.name)
+
+    async def publish(event: PendingEvent) -> None:
+        message = aio_pika.Message(event.body, message_id=str(event.event_id))
+        await exchange.publish(message, event.routing_key, mandatory=True)
+
+    return publish
+
+
+def _then_crash(publish: Publish) -> Publish:
+    async def publish_then_crash(event: PendingEvent) -> None:
+        await publish(event)
+        raise ConnectionResetError("the relay died before marking its batch")
+
+    return publish_then_crash
+
+
+async def _arrived(received: list[str], count: int) -> bool:
+    return len(received) >= count
+
+
+async def _handled(harness: Harness, service: str, deliveries: int) -> bool:
+    queue = f"{service}.{ThingHappened.routing_key()}"
+    return harness.handled(service, queue) >= deliveries
