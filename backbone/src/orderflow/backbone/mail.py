@@ -54,7 +54,10 @@ class MailSettings(BaseSettings):
     """`ORDERFLOW_SMTP_*`; with no host, mail goes to `.eml` files."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ORDERFLOW_SMTP_", env_file=".env", extra="ignore"
+        env_prefix="ORDERFLOW_SMTP_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     host: str | None = None
