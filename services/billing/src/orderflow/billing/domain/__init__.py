@@ -1,0 +1,1 @@
+"""Billing's rules, free of I/O: tax, document numbers, payment states."""

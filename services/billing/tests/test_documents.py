@@ -1,0 +1,151 @@
+"""Drafting invoices and credit notes from an order, without I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from billing_orders import VALID_FR_VAT_ID, order_placed
+
+from orderflow.billing.domain.documents import (
+    Document,
+    DocumentKind,
+    Party,
+    PaymentTerms,
+)
+from orderflow.billing.domain.invoicing import (
+    BillingOrder,
+    draft_credit_note,
+    draft_invoice,
+    refunded_charges,
+)
+from orderflow.billing.domain.numbering import document_number, series_for
+from orderflow.billing.domain.payments import PaymentFacts, PaymentStatus
+from orderflow.billing.domain.tax import VatCategory
+from orderflow.billing.domain.wording import language_for
+
+SELLER = Party(name="Example Shop GmbH", country="DE", vat_id="DE136695976")
+PAID = PaymentTerms(paid=True, method="card", reference="pay-1")
+
+
+def _invoice(**order: object) -> Document:
+    billing_order = BillingOrder.from_event(order_placed(**order))  # type: ignore[arg-type]
+    return draft_invoice(billing_order, seller=SELLER, language="de", payment=PAID)
+
+
+def test_domestic_invoice_matches_the_platforms_totals() -> None:
+    invoice = _invoice()
+
+    assert invoice.totals.gross == Decimal("46.40")
+    assert invoice.totals.tax == Decimal("7.40")
+    assert not invoice.totals_disagree
+
+
+def test_platform_tax_that_differs_from_ours_is_flagged() -> None:
+    placed = order_placed()
+    totals = placed.totals.model_copy(update={"tax": Decimal("7.41")})
+    order = BillingOrder.from_event(placed.model_copy(update={"totals": totals}))
+
+    invoice = draft_invoice(order, seller=SELLER, language="de", payment=PAID)
+
+    assert invoice.totals_disagree
+
+
+def test_invoice_lines_cover_products_and_shipping() -> None:
+    invoice = _invoice()
+
+    assert [line.description for line in invoice.lines] == [
+        "Async Python, the e-book",
+        "Mug, blue",
+        "DHL Paket",
+    ]
+    assert invoice.lines[1].quantity == 2
+
+
+def test_reverse_charged_invoice_has_no_tax_and_names_both_vat_ids() -> None:
+    invoice = _invoice(country="FR", vat_id=VALID_FR_VAT_ID, company="Exemple SARL")
+
+    assert invoice.totals.tax == 0
+    assert invoice.buyer.vat_id == VALID_FR_VAT_ID
+    assert invoice.buyer.name == "Exemple SARL"
+    assert invoice.categories == {
+        VatCategory.REVERSE_CHARGE,
+        VatCategory.INTRA_COMMUNITY,
+    }
+
+
+def test_order_discount_becomes_a_negative_line() -> None:
+    placed = order_placed()
+    totals = placed.totals.model_copy(
+        update={"discounts": Decimal("7.50"), "total": Decimal("41.40")}
+    )
+    order = BillingOrder.from_event(placed.model_copy(update={"totals": totals}))
+
+    invoice = draft_invoice(order, seller=SELLER, language="en", payment=PAID)
+
+    assert invoice.lines[2].description == "Discount"
+    assert invoice.lines[2].gross == Decimal("-5.00")
+    assert invoice.totals.gross == Decimal("41.40")
+
+
+def test_full_credit_note_repeats_the_invoice_lines() -> None:
+    invoice = _invoice().issued(
+        number="INV-2025-000001", series="INV-2025", at=datetime.now(UTC)
+    )
+
+    note = draft_credit_note(
+        invoice, [], payment=PAID, refunded_on=invoice.supplied_on, reason=None
+    )
+
+    assert note.kind is DocumentKind.CREDIT_NOTE
+    assert note.lines == invoice.lines
+    assert note.credited_invoice is not None
+    assert note.credited_invoice.number == "INV-2025-000001"
+    assert note.number is None
+
+
+def test_partial_credit_note_splits_the_refund_at_the_invoice_rate() -> None:
+    invoice = _invoice().issued(
+        number="INV-2025-000001", series="INV-2025", at=datetime.now(UTC)
+    )
+    charges = refunded_charges(
+        invoice,
+        amount=Decimal("16.15"),
+        lines=[("line-2", 1, Decimal("11.25"))],
+        shipping=Decimal("4.90"),
+        full=False,
+    )
+
+    note = draft_credit_note(
+        invoice, charges, payment=PAID, refunded_on=invoice.supplied_on, reason="x"
+    )
+
+    assert [line.description for line in note.lines] == ["Mug, blue", "Versand"]
+    assert note.totals.gross == Decimal("16.15")
+    assert note.lines[0].tax == Decimal("1.80")
+
+
+def test_numbers_are_per_kind_and_year() -> None:
+    at = datetime(2025, 12, 31, tzinfo=UTC)
+
+    assert series_for(DocumentKind.CREDIT_NOTE, at) == "CN-2025"
+    assert document_number("INV-2025", 42) == "INV-2025-000042"
+
+
+def test_payment_state_follows_the_facts_in_any_order() -> None:
+    def status(captured: str, refunded: str, failed: bool) -> PaymentStatus:
+        return PaymentFacts(
+            Decimal(10), Decimal(captured), Decimal(refunded), failed
+        ).status
+
+    assert status("0", "0", False) is PaymentStatus.REQUESTED
+    assert status("0", "0", True) is PaymentStatus.FAILED
+    assert status("10", "0", True) is PaymentStatus.CAPTURED
+    assert status("10", "4", False) is PaymentStatus.PARTIALLY_REFUNDED
+    assert status("0", "10", False) is PaymentStatus.REFUNDED
+
+
+def test_language_follows_the_customers_locale() -> None:
+    assert language_for("fr-CA", "en") == "fr"
+    assert language_for("pt-BR", "de") == "de"
+    assert language_for(None, "en") == "en"
