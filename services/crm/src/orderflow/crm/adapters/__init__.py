@@ -1,0 +1,1 @@
+"""What crm talks to: its PostgreSQL store, the CRMs and the mail server."""

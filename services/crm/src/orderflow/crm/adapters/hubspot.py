@@ -1,0 +1,119 @@
+"""HubSpot CRM v3 contacts: search by email, then create or update.
+
+A known HubSpot id is updated directly. Otherwise the contact is searched by
+email address, updated when found and created when not. When two syncs race
+to create the same address, HubSpot answers the loser with 409 and the id of
+the existing contact ("Contact already exists. Existing ID: 123"), and the
+loser updates that contact instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from orderflow.crm.adapters.crm_http import Contact, call, check
+from orderflow.crm.errors import CrmRejected
+
+CONTACTS = "/crm/v3/objects/contacts"
+_EXISTING_ID = re.compile(r"Existing ID: *(\d+)")
+
+
+class HubSpot:
+    """Keeps a HubSpot contact per customer."""
+
+    name = "hubspot"
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def upsert(self, contact: Contact, known_id: str | None) -> str:
+        properties = _properties(contact)
+        if known_id and await self._update(known_id, properties):
+            return known_id
+
+        found = await self._search(contact.email) if contact.email else None
+        if found:
+            await self._update(found, properties)
+            return found
+
+        return await self._create(properties)
+
+    async def _search(self, email: str) -> str | None:
+        query = {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {"propertyName": "email", "operator": "EQ", "value": email}
+                    ]
+                }
+            ],
+            "properties": ["email"],
+            "limit": 1,
+        }
+        response = await self._call("POST", f"{CONTACTS}/search", query)
+        results = response.json().get("results", [])
+        return str(results[0]["id"]) if results else None
+
+    async def _create(self, properties: dict[str, str]) -> str:
+        response = await call(
+            self.name,
+            self._client,
+            "POST",
+            CONTACTS,
+            json={"properties": properties},
+        )
+        if response.status_code == 409:
+            existing = _EXISTING_ID.search(_message(_json(response)))
+            if existing is None:
+                raise CrmRejected(self.name, 409, _message(_json(response)))
+            await self._update(existing[1], properties)
+            return existing[1]
+        check(self.name, response, _message)
+        return str(response.json()["id"])
+
+    async def _update(self, contact_id: str, properties: dict[str, str]) -> bool:
+        """Update a contact; False when HubSpot no longer has it."""
+        response = await call(
+            self.name,
+            self._client,
+            "PATCH",
+            f"{CONTACTS}/{contact_id}",
+            json={"properties": properties},
+        )
+        if response.status_code == 404:
+            return False
+        check(self.name, response, _message)
+        return True
+
+    async def _call(self, method: str, path: str, body: Any) -> httpx.Response:
+        response = await call(self.name, self._client, method, path, json=body)
+        check(self.name, response, _message)
+        return response
+
+
+def _properties(contact: Contact) -> dict[str, str]:
+    values = {
+        "email": contact.email,
+        "firstname": contact.first_name,
+        "lastname": contact.last_name,
+        "company": contact.company,
+        "phone": contact.phone,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return {}
+
+
+def _message(body: Any) -> str:
+    """HubSpot's error body: {"status": "error", "message": ..., "category": ...}."""
+    if isinstance(body, dict):
+        return str(body.get("message", ""))
+    return str(body)

@@ -1,0 +1,75 @@
+"""Zoho CRM API v2: upsert a Contact, matched by email address.
+
+`POST /crm/v2/Contacts/upsert` with `duplicate_check_fields: ["Email"]`
+updates the contact with that address or adds one. A contact known by its
+Zoho id and without an address is updated by id (`PUT /crm/v2/Contacts`).
+Zoho reports each record's outcome in `data[i]` (`status`, `code`,
+`message`, `details`), and errors of the whole call in the top-level body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from orderflow.crm.adapters.crm_http import Contact, call, check
+from orderflow.crm.errors import CrmRejected
+
+CONTACTS = "/crm/v2/Contacts"
+
+
+class Zoho:
+    """Keeps a Zoho CRM Contact per customer."""
+
+    name = "zoho"
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def upsert(self, contact: Contact, known_id: str | None) -> str:
+        record = _fields(contact)
+        if contact.email or not known_id:
+            path = f"{CONTACTS}/upsert"
+            body = {"data": [record], "duplicate_check_fields": ["Email"]}
+            method = "POST"
+        else:
+            path, method = CONTACTS, "PUT"
+            body = {"data": [record | {"id": known_id}]}
+        response = await call(self.name, self._client, method, path, json=body)
+        check(self.name, response, _explain)
+
+        outcome = _first_record(response.json())
+        if outcome.get("status") != "success":
+            raise CrmRejected(self.name, response.status_code, _describe(outcome))
+        return str(outcome["details"]["id"])
+
+
+def _fields(contact: Contact) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "Last_Name": contact.required_last_name,
+        "First_Name": contact.first_name,
+        "Email": contact.email,
+        "Phone": contact.phone,
+    }
+    if contact.marketing_consent is not None:
+        fields["Email_Opt_Out"] = not contact.marketing_consent
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _first_record(body: Any) -> dict[str, Any]:
+    records = body.get("data") if isinstance(body, dict) else None
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        return records[0]
+    return body if isinstance(body, dict) else {}
+
+
+def _describe(outcome: dict[str, Any]) -> str:
+    code = outcome.get("code", "ERROR")
+    message = outcome.get("message", "")
+    field = (outcome.get("details") or {}).get("api_name")
+    return f"{code}: {message}" + (f" ({field})" if field else "")
+
+
+def _explain(body: Any) -> str:
+    return _describe(_first_record(body))

@@ -1,0 +1,1 @@
+"""crm's rules: who a customer is, which language they read; no I/O."""

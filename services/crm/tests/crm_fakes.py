@@ -1,0 +1,402 @@
+"""Local fake servers of HubSpot, Salesforce, Zoho CRM and SMTP for the tests.
+
+Each CRM fake answers on loopback as its API documents: the same paths,
+status codes and error bodies, with just enough state to tell a create from
+an update. `fail_next` makes the next calls fail the way an outage or a rate
+limit does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import uvicorn
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+HUBSPOT_TOKEN = "pat-na1-test-token"  # noqa: S105 - a fake's token
+SALESFORCE_TOKEN = "00Dtest!session"  # noqa: S105 - a fake's token
+ZOHO_TOKEN = "1000.test.token"  # noqa: S105 - a fake's token
+EXTERNAL_ID_FIELD = "Orderflow_Customer_Id__c"
+
+
+@dataclass
+class FakeCrm:
+    """State shared by the fakes: records, requests seen, failures queued."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[tuple[int, Any]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+
+    def fail_next(self, status: int, body: Any, times: int = 1) -> None:
+        self.failures.extend([(status, body)] * times)
+
+    def new_id(self) -> str:
+        return str(next(self._ids))
+
+    def by(self, name: str, value: Any) -> tuple[str, dict[str, Any]] | None:
+        for record_id, record in self.records.items():
+            if value is not None and record.get(name) == value:
+                return record_id, record
+        return None
+
+    def app(self, authorization: str, error_for_auth: tuple[int, Any]) -> FastAPI:
+        app = FastAPI()
+
+        @app.middleware("http")
+        async def gate(request: Request, call_next: Any) -> Response:
+            self.requests.append((request.method, request.url.path))
+            if request.headers.get("authorization") != authorization:
+                return JSONResponse(error_for_auth[1], status_code=error_for_auth[0])
+            if self.failures:
+                status, body = self.failures.pop(0)
+                return JSONResponse(body, status_code=status)
+            response: Response = await call_next(request)
+            return response
+
+        return app
+
+
+class FakeHubSpot(FakeCrm):
+    """CRM v3 contacts. Search only sees indexed contacts, as in HubSpot,
+    whose search index trails writes by a few seconds."""
+
+    unindexed: set[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unindexed = set()
+
+    def add_unindexed(self, email: str) -> str:
+        contact_id = self.new_id()
+        self.records[contact_id] = {"email": email}
+        self.unindexed.add(contact_id)
+        return contact_id
+
+    def build(self) -> FastAPI:
+        unauthorized = {
+            "status": "error",
+            "message": "Authentication credentials not found.",
+            "category": "INVALID_AUTHENTICATION",
+        }
+        app = self.app(f"Bearer {HUBSPOT_TOKEN}", (401, unauthorized))
+
+        @app.post("/crm/v3/objects/contacts/search")
+        async def search(request: Request) -> Any:
+            query = await request.json()
+            wanted = query["filterGroups"][0]["filters"][0]["value"]
+            results = [
+                {"id": contact_id, "properties": record, "archived": False}
+                for contact_id, record in self.records.items()
+                if record.get("email") == wanted and contact_id not in self.unindexed
+            ]
+            return {"total": len(results), "results": results[: query["limit"]]}
+
+        @app.post("/crm/v3/objects/contacts", status_code=201)
+        async def create(request: Request) -> Any:
+            properties = (await request.json())["properties"]
+            if invalid := _invalid_hubspot(properties):
+                return invalid
+            existing = self.by("email", properties.get("email"))
+            if existing:
+                return JSONResponse(
+                    {
+                        "status": "error",
+                        "message": "Contact already exists. "
+                        f"Existing ID: {existing[0]}",
+                        "category": "CONFLICT",
+                    },
+                    status_code=409,
+                )
+            contact_id = self.new_id()
+            self.records[contact_id] = dict(properties)
+            return {"id": contact_id, "properties": properties, "archived": False}
+
+        @app.patch("/crm/v3/objects/contacts/{contact_id}")
+        async def update(contact_id: str, request: Request) -> Any:
+            properties = (await request.json())["properties"]
+            if contact_id not in self.records:
+                return JSONResponse(
+                    {
+                        "status": "error",
+                        "message": "resource not found",
+                        "category": "OBJECT_NOT_FOUND",
+                    },
+                    status_code=404,
+                )
+            if invalid := _invalid_hubspot(properties):
+                return invalid
+            self.records[contact_id].update(properties)
+            return {"id": contact_id, "properties": self.records[contact_id]}
+
+        return app
+
+
+def _invalid_hubspot(properties: dict[str, Any]) -> JSONResponse | None:
+    email = properties.get("email")
+    if email is None or "." in email.rpartition("@")[2]:
+        return None
+    detail = (
+        '[{"isValid":false,"message":"Email address ' + email + ' is invalid",'
+        '"error":"INVALID_EMAIL","name":"email"}]'
+    )
+    return JSONResponse(
+        {
+            "status": "error",
+            "message": f"Property values were not valid: {detail}",
+            "category": "VALIDATION_ERROR",
+        },
+        status_code=400,
+    )
+
+
+class FakeSalesforce(FakeCrm):
+    """sObject Contact upsert by an external id field, API v60.0."""
+
+    def build(self) -> FastAPI:
+        unauthorized = [
+            {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+        ]
+        app = self.app(f"Bearer {SALESFORCE_TOKEN}", (401, unauthorized))
+
+        @app.patch("/services/data/v60.0/sobjects/Contact/{field_name}/{value}")
+        async def upsert(field_name: str, value: str, request: Request) -> Any:
+            fields = await request.json()
+            if field_name != EXTERNAL_ID_FIELD:
+                return JSONResponse(
+                    [
+                        {
+                            "errorCode": "NOT_FOUND",
+                            "message": "Provided external ID "
+                            f"field does not exist or is not accessible: {field_name}",
+                        }
+                    ],
+                    status_code=404,
+                )
+            if invalid := _invalid_salesforce(fields):
+                return invalid
+            existing = self.by(EXTERNAL_ID_FIELD, value)
+            if existing:
+                existing[1].update(fields)
+                return {
+                    "id": existing[0],
+                    "success": True,
+                    "errors": [],
+                    "created": False,
+                }
+            record_id = "003" + self.new_id()
+            self.records[record_id] = fields | {EXTERNAL_ID_FIELD: value}
+            return JSONResponse(
+                {"id": record_id, "success": True, "errors": [], "created": True},
+                status_code=201,
+            )
+
+        return app
+
+
+def _invalid_salesforce(fields: dict[str, Any]) -> JSONResponse | None:
+    email = fields.get("Email")
+    if email is not None and "." not in email.rpartition("@")[2]:
+        return JSONResponse(
+            [
+                {
+                    "message": f"Email: invalid email address: {email}",
+                    "errorCode": "INVALID_EMAIL_ADDRESS",
+                    "fields": ["Email"],
+                }
+            ],
+            status_code=400,
+        )
+    if not fields.get("LastName"):
+        return JSONResponse(
+            [
+                {
+                    "message": "Required fields are missing: [LastName]",
+                    "errorCode": "REQUIRED_FIELD_MISSING",
+                    "fields": ["LastName"],
+                }
+            ],
+            status_code=400,
+        )
+    return None
+
+
+class FakeZoho(FakeCrm):
+    """Zoho CRM v2 Contacts: upsert with duplicate check, update by id."""
+
+    def build(self) -> FastAPI:
+        unauthorized = {
+            "code": "INVALID_TOKEN",
+            "details": {},
+            "message": "invalid oauth token",
+            "status": "error",
+        }
+        app = self.app(f"Zoho-oauthtoken {ZOHO_TOKEN}", (401, unauthorized))
+
+        @app.post("/crm/v2/Contacts/upsert")
+        async def upsert(request: Request) -> Any:
+            body = await request.json()
+            record = body["data"][0]
+            if invalid := _invalid_zoho(record):
+                return invalid
+            duplicate = next(
+                (
+                    f
+                    for f in body.get("duplicate_check_fields", [])
+                    if self.by(f, record.get(f))
+                ),
+                None,
+            )
+            if duplicate:
+                record_id, existing = self.by(duplicate, record[duplicate]) or ("", {})
+                existing.update(record)
+                return _zoho_success(record_id, "update", duplicate, 200)
+            record_id = "5725767000000" + self.new_id()
+            self.records[record_id] = dict(record)
+            return _zoho_success(record_id, "insert", None, 201)
+
+        @app.put("/crm/v2/Contacts")
+        async def update(request: Request) -> Any:
+            record = (await request.json())["data"][0]
+            record_id = record.pop("id")
+            if record_id not in self.records:
+                return JSONResponse(
+                    {
+                        "data": [
+                            {
+                                "code": "INVALID_DATA",
+                                "details": {"api_name": "id"},
+                                "message": "the related id given seems to be invalid",
+                                "status": "error",
+                            }
+                        ]
+                    },
+                    status_code=400,
+                )
+            self.records[record_id].update(record)
+            return _zoho_success(record_id, "update", None, 200)
+
+        return app
+
+
+def _zoho_success(
+    record_id: str, action: str, duplicate: str | None, status: int
+) -> JSONResponse:
+    message = "record added" if action == "insert" else "record updated"
+    outcome = {
+        "code": "SUCCESS",
+        "duplicate_field": duplicate,
+        "action": action,
+        "details": {"Modified_Time": "2026-12-03T12:00:00+01:00", "id": record_id},
+        "message": message,
+        "status": "success",
+    }
+    return JSONResponse({"data": [outcome]}, status_code=status)
+
+
+def _invalid_zoho(record: dict[str, Any]) -> JSONResponse | None:
+    problem = None
+    email = record.get("Email")
+    if email is not None and "." not in email.rpartition("@")[2]:
+        problem = ("INVALID_DATA", "invalid data", "Email")
+    elif not record.get("Last_Name"):
+        problem = ("MANDATORY_NOT_FOUND", "required field not found", "Last_Name")
+    if problem is None:
+        return None
+    code, message, api_name = problem
+    outcome = {
+        "code": code,
+        "details": {"api_name": api_name},
+        "message": message,
+        "status": "error",
+    }
+    return JSONResponse({"data": [outcome]}, status_code=400)
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Serve `app` on a free loopback port; yield its base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+class SmtpInbox:
+    """An aiosmtpd handler that keeps what it receives.
+
+    Recipients at `bounce.test` are refused with 550 (no such mailbox);
+    `defer_next` answers the next messages with 451 (try again later).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.deferrals = 0
+
+    def defer_next(self, times: int = 1) -> None:
+        self.deferrals += times
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        options: list[str],
+    ) -> str:
+        if address.endswith("@bounce.test"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        if self.deferrals:
+            self.deferrals -= 1
+            return "451 4.3.0 Temporary failure, try again later"
+        content = envelope.original_content or b""
+        message = message_from_bytes(content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def smtp_server() -> AsyncIterator[tuple[SmtpInbox, int]]:
+    """A real SMTP server on loopback, without TLS; yields its inbox and port."""
+    inbox = SmtpInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    await asyncio.to_thread(controller.start)
+    try:
+        yield inbox, port
+    finally:
+        await asyncio.to_thread(controller.stop)
