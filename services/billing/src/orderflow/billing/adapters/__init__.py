@@ -1,0 +1,1 @@
+"""What billing talks to: PostgreSQL, Stripe, the renderer, the mailer."""

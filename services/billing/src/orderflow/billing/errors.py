@@ -1,0 +1,42 @@
+"""The errors of the billing service, each transient or permanent.
+
+BillingError                   root; carries ids only, never personal data
+├── OrderNotRecorded           transient: an event about an order whose
+│                              order.placed has not been handled yet
+├── InvoiceNotIssued           transient: a refund before its invoice
+├── StripeUnavailable          transient: network, 429 or 5xx from Stripe
+├── StripeRejected             permanent: Stripe refused the request (4xx)
+└── WebhookNotVerified         permanent: a webhook whose signature fails
+"""
+
+from __future__ import annotations
+
+from orderflow.backbone.errors import OrderflowError, PermanentError, TransientError
+
+
+class BillingError(OrderflowError):
+    """Root of billing's errors."""
+
+
+class OrderNotRecorded(BillingError, TransientError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} is not recorded yet")
+        self.order_id = order_id
+
+
+class InvoiceNotIssued(BillingError, TransientError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} has no invoice yet")
+        self.order_id = order_id
+
+
+class StripeUnavailable(BillingError, TransientError):
+    """Stripe did not answer, or answered 429 or 5xx."""
+
+
+class StripeRejected(BillingError, PermanentError):
+    """Stripe refused the request; sending it again would not help."""
+
+
+class WebhookNotVerified(BillingError, PermanentError):
+    """The webhook's signature does not match the configured secret."""
