@@ -39,10 +39,20 @@ class Frozen(BaseModel):
 
 class Party(Frozen):
     name: str
-    address_lines: tuple[str, ...] = ()
+    attention: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
     country: str
     vat_id: str | None = None
     email: str | None = None
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        town = " ".join(p for p in (self.postal_code, self.city) if p)
+        parts = (self.attention, self.line1, self.line2, town, self.country)
+        return tuple(p for p in parts if p)
 
 
 class BankDetails(Frozen):

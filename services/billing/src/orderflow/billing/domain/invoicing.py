@@ -81,19 +81,15 @@ class BillingOrder(Frozen):
         name = company or (address.name if address else None) or person
         return Party(
             name=name or customer.email or self.order_number,
-            address_lines=_address_lines(address, person if company else None),
+            attention=person if company else None,
+            line1=address.line1 if address else None,
+            line2=address.line2 if address else None,
+            postal_code=address.postal_code if address else None,
+            city=address.city if address else None,
             country=self.buyer_country(default_country),
             vat_id=vat_id,
             email=customer.email,
         )
-
-
-def _address_lines(address: Address | None, attention: str | None) -> tuple[str, ...]:
-    if address is None:
-        return ()
-    town = " ".join(p for p in (address.postal_code, address.city) if p)
-    parts = (attention, address.line1, address.line2, town, address.region)
-    return tuple(p for p in parts if p)
 
 
 def order_charges(order: BillingOrder, language: str) -> list[Charge]:

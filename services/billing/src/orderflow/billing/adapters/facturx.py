@@ -1,0 +1,161 @@
+"""The Factur-X (EN 16931) XML of a document, and the PDF that carries it.
+
+The `factur-x` package builds the Cross Industry Invoice XML from EN 16931
+business terms (BT-1, BT-2...), checks it against the XSD, and embeds it in
+the PDF/A-3 that WeasyPrint rendered, with the XMP metadata Factur-X asks for.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from facturx import generate_cii_xml, generate_from_binary
+
+from orderflow.billing.domain.documents import Document, DocumentKind, Party
+from orderflow.billing.domain.tax import VatCategory
+from orderflow.billing.domain.wording import EXEMPTION_REASONS
+
+LEVEL = "en16931"
+TYPE_CODES = {DocumentKind.INVOICE: "380", DocumentKind.CREDIT_NOTE: "381"}
+# UNTDID 4461: 58 is a SEPA credit transfer, 48 a card payment.
+BANK_TRANSFER_CODE = "58"
+CARD_CODE = "48"
+
+
+def facturx_xml(document: Document) -> bytes:
+    """The CII XML at the EN 16931 level, checked against its XSD."""
+    xml: bytes = generate_cii_xml(
+        business_terms(document), level=LEVEL, check_xsd=True, check_schematron=False
+    )
+    return xml
+
+
+def embed(pdf: bytes, xml: bytes, document: Document) -> bytes:
+    """The PDF/A-3 with the XML attached as `factur-x.xml`."""
+    kind = "Invoice" if document.kind is DocumentKind.INVOICE else "Credit note"
+    result: bytes = generate_from_binary(
+        pdf,
+        xml,
+        flavor="factur-x",
+        level=LEVEL,
+        check_xsd=False,
+        lang=document.language,
+        pdf_metadata={
+            "author": document.seller.name,
+            "keywords": f"Factur-X, {kind}",
+            "title": f"{document.seller.name}: {kind} {document.number}",
+            "subject": f"{kind} {document.number} issued by {document.seller.name}",
+        },
+    )
+    return result
+
+
+def business_terms(document: Document) -> dict[str, Any]:
+    """The document as the EN 16931 business terms `factur-x` builds XML from."""
+    issued_on = _issued_on(document)
+    terms: dict[str, Any] = {
+        "BT-24": "urn:cen.eu:en16931:2017",
+        "BT-1": document.number,
+        "BT-2": issued_on,
+        "BT-3": TYPE_CODES[document.kind],
+        "BT-5": document.currency,
+        "BT-13": document.order_number,
+        "BT-72": document.supplied_on,
+        "BG-4": _party(document.seller),
+        "BG-7": _party(document.buyer),
+        **_payment(document, issued_on),
+        "BG-23": [_breakdown(entry) for entry in document.breakdown],
+        "BT-106": _money(document.totals.net),
+        "BT-109": _money(document.totals.net),
+        "BT-110": _money(document.totals.tax),
+        "BT-112": _money(document.totals.gross),
+        "BG-25": [_line(line) for line in document.lines],
+    }
+    if document.credited_invoice is not None:
+        terms["BG-3"] = [
+            {
+                "BT-25": document.credited_invoice.number,
+                "BT-26": document.credited_invoice.issued_on,
+            }
+        ]
+    if VatCategory.INTRA_COMMUNITY in document.categories:
+        terms["BT-80"] = document.buyer.country
+    return terms
+
+
+def _issued_on(document: Document) -> date:
+    if document.issued_at is None:
+        raise ValueError("a draft has no Factur-X XML: issue it first")
+    return document.issued_at.date()
+
+
+def _party(party: Party) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "name": party.name,
+        "vat_identifier": party.vat_id,
+        "addr_l1": party.line1,
+        "addr_l2": party.line2,
+        "postcode": party.postal_code,
+        "city": party.city,
+        "country_code": party.country,
+    }
+    if party.email:
+        fields["contacts"] = [{"email": party.email}]
+    return {key: value for key, value in fields.items() if value}
+
+
+def _payment(document: Document, issued_on: date) -> dict[str, Any]:
+    payment = document.payment
+    paid = payment.paid or document.kind is DocumentKind.CREDIT_NOTE
+    terms: dict[str, Any] = {
+        "BT-113": _money(document.totals.gross if paid else Decimal(0)),
+        "BT-115": _money(Decimal(0) if paid else document.totals.gross),
+        "BT-83": payment.reference,
+    }
+    if payment.bank is None:
+        terms["BT-81"] = CARD_CODE
+    else:
+        terms |= {
+            "BT-81": BANK_TRANSFER_CODE,
+            "BT-84": payment.bank.iban.replace(" ", ""),
+            "BT-86": payment.bank.bic,
+        }
+    if not paid:
+        terms["BT-9"] = payment.due_date or issued_on + timedelta(days=14)
+    return terms
+
+
+def _breakdown(entry: Any) -> dict[str, Any]:
+    terms = {
+        "BT-116": _money(entry.taxable),
+        "BT-117": _money(entry.tax),
+        "BT-118": entry.category.value,
+        "BT-119": _percent(entry.rate),
+    }
+    reason = EXEMPTION_REASONS.get(entry.category)
+    if reason:
+        terms["BT-120"] = reason
+    return terms
+
+
+def _line(line: Any) -> dict[str, Any]:
+    return {
+        "BT-126": str(line.position),
+        "BT-153": line.description,
+        "BT-146": _money(abs(line.unit_price)),
+        "BT-129": str(line.quantity),
+        "BT-130": "C62",
+        "BT-131": _money(line.net),
+        "BT-151": line.category.value,
+        "BT-152": _percent(line.rate),
+    }
+
+
+def _money(amount: Decimal) -> str:
+    return format(amount.quantize(Decimal("0.01")), "f")
+
+
+def _percent(rate: Decimal) -> str:
+    return format((rate * 100).quantize(Decimal("0.01")), "f")

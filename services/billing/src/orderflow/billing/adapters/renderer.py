@@ -1,0 +1,174 @@
+"""Documents to PDF/A-3 with their Factur-X XML, rendered in worker processes.
+
+WeasyPrint holds the CPU for tens of milliseconds per page, so it never runs
+in the event loop: a `Renderer` hands each document to a pool of processes
+started (and warmed up with a sample document) when the service starts, so
+the first invoice is rendered as fast as the rest. At most two documents per
+worker wait for the pool at a time, which bounds the memory a burst can take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+
+import jinja2
+from weasyprint import HTML
+
+from orderflow.billing.adapters.facturx import embed, facturx_xml
+from orderflow.billing.domain.documents import (
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DocumentTotals,
+    Party,
+    PaymentTerms,
+)
+from orderflow.billing.domain.tax import VatCategory
+from orderflow.billing.domain.wording import words
+
+PDF_VARIANT = "pdf/a-3b"
+
+_SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
+_DATE_FORMATS = {"en": "%d %b %Y", "de": "%d.%m.%Y", "fr": "%d/%m/%Y"}
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("orderflow.billing", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def document_html(document: Document) -> str:
+    """The document as HTML, in its language."""
+    language = document.language
+    thousands, point = _SEPARATORS.get(language, _SEPARATORS["en"])
+
+    def money(amount: Decimal) -> str:
+        text = f"{amount:,.2f}"
+        return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
+
+    def percent(rate: Decimal) -> str:
+        return f"{(rate * 100).normalize():f} %".replace(".", point)
+
+    def day(value: date | datetime | None) -> str:
+        return value.strftime(_DATE_FORMATS.get(language, "%Y-%m-%d")) if value else ""
+
+    notes = sorted(
+        c.value for c in document.categories if c is not VatCategory.STANDARD
+    )
+    return (
+        _templates()
+        .get_template("document.html")
+        .render(
+            doc=document,
+            w=words(language),
+            money=money,
+            percent=percent,
+            date=day,
+            notes=notes,
+        )
+    )
+
+
+def render_pdf(document: Document) -> bytes:
+    """Render the PDF/A-3 and embed the Factur-X XML, in this process."""
+    pdf = HTML(string=document_html(document)).write_pdf(pdf_variant=PDF_VARIANT)
+    return embed(pdf, facturx_xml(document), document)
+
+
+def _render_json(content: str) -> bytes:
+    return render_pdf(Document.model_validate_json(content))
+
+
+def _warm_up() -> None:
+    """Load fonts, templates and the XSD once, before the first real document."""
+    render_pdf(SAMPLE)
+
+
+def _ready() -> bool:
+    return True
+
+
+class Renderer:
+    """Renders documents in a pool of worker processes."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._slots = asyncio.Semaphore(2 * workers)
+
+    async def start(self) -> None:
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm_up,
+        )
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._executor, _ready) for _ in range(self.workers))
+        )
+
+    async def stop(self) -> None:
+        if self._executor is not None:
+            await asyncio.to_thread(self._executor.shutdown, wait=True)
+            self._executor = None
+
+    async def render(self, document: Document) -> bytes:
+        if self._executor is None:
+            raise RuntimeError("the renderer has not started")
+        content = document.model_dump_json()
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, _render_json, content)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Renderer]:
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+
+_SAMPLE_LINE = DocumentLine(
+    position=1,
+    description="Sample",
+    quantity=Decimal(1),
+    unit_price=Decimal("10.00"),
+    net=Decimal("10.00"),
+    rate=Decimal("0.19"),
+    tax=Decimal("1.90"),
+    gross=Decimal("11.90"),
+    category=VatCategory.STANDARD,
+)
+
+SAMPLE = Document(
+    kind=DocumentKind.INVOICE,
+    shop_id="generic:sample",
+    order_id="sample",
+    order_number="sample",
+    language="en",
+    currency="EUR",
+    supplied_on=date(2025, 1, 1),
+    seller=Party(name="Sample seller", country="DE", vat_id="DE136695976"),
+    buyer=Party(name="Sample buyer", country="DE"),
+    lines=(_SAMPLE_LINE,),
+    totals=DocumentTotals(
+        net=Decimal("10.00"), tax=Decimal("1.90"), gross=Decimal("11.90")
+    ),
+    payment=PaymentTerms(paid=True, method="card", reference="sample"),
+    number="SAMPLE-1",
+    series="SAMPLE",
+    issued_at=datetime(2025, 1, 1, tzinfo=UTC),
+)
+"""A small issued invoice, rendered by each worker as it starts."""

@@ -1,0 +1,147 @@
+"""The PDF shows what art. 226 asks for, and carries a valid Factur-X XML."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from billing_orders import VALID_FR_VAT_ID, order_placed
+from billing_pdf import embedded_xml, pdf_text, shows
+
+from orderflow.billing.adapters.renderer import Renderer, render_pdf
+from orderflow.billing.domain.documents import (
+    BankDetails,
+    Document,
+    Party,
+    PaymentTerms,
+)
+from orderflow.billing.domain.invoicing import (
+    BillingOrder,
+    draft_credit_note,
+    draft_invoice,
+)
+
+SELLER = Party(
+    name="Example Shop GmbH",
+    line1="Musterstrasse 1",
+    postal_code="10115",
+    city="Berlin",
+    country="DE",
+    vat_id="DE136695976",
+)
+PAID = PaymentTerms(paid=True, method="card", reference="pay-1")
+
+
+def _invoice(language: str = "en", **order: Any) -> Document:
+    draft = draft_invoice(
+        BillingOrder.from_event(order_placed(**order)),
+        seller=SELLER,
+        language=language,
+        payment=PAID,
+    )
+    return draft.issued(
+        number="INV-2025-000007",
+        series="INV-2025",
+        at=datetime(2025, 3, 15, tzinfo=UTC),
+    )
+
+
+def test_domestic_invoice_shows_the_mandatory_fields(tmp_path: Path) -> None:
+    text = pdf_text(render_pdf(_invoice()), tmp_path)
+
+    for shown in (
+        "Invoice INV-2025-000007",
+        "Date of issue",
+        "15 Mar 2025",
+        "Date of supply",
+        "14 Mar 2025",
+        "Example Shop GmbH",
+        "Musterstrasse 1",
+        "VAT ID: DE136695976",
+        "Anna Beispiel",
+        "Hauptstrasse 5",
+        "Mug, blue",
+        "Unit price (net)",
+        "19 % S",
+        "Total VAT",
+        "7.40 EUR",
+        "46.40 EUR",
+    ):
+        assert shows(text, shown)
+
+
+@pytest.mark.parametrize(
+    ("order", "vat", "note"),
+    [
+        ({"country": "FR"}, "20 % S", None),
+        (
+            {"country": "FR", "vat_id": VALID_FR_VAT_ID, "company": "Exemple SARL"},
+            "0 % AE",
+            "Reverse charge",
+        ),
+        ({"country": "US"}, "0 % G", "Export outside the EU"),
+    ],
+)
+def test_invoice_shows_the_vat_of_its_case(
+    tmp_path: Path, order: dict[str, Any], vat: str, note: str | None
+) -> None:
+    text = pdf_text(render_pdf(_invoice(**order)), tmp_path)
+
+    assert shows(text, vat)
+    if note:
+        assert shows(text, note)
+    if "vat_id" in order:
+        assert shows(text, f"VAT ID: {VALID_FR_VAT_ID}")
+
+
+def test_embedded_xml_passes_the_facturx_checks() -> None:
+    xml = embedded_xml(render_pdf(_invoice(country="FR", vat_id=VALID_FR_VAT_ID)))
+
+    assert b"<ram:ID>INV-2025-000007</ram:ID>" in xml
+    assert b"<ram:CategoryCode>AE</ram:CategoryCode>" in xml
+    assert VALID_FR_VAT_ID.encode() in xml
+
+
+def test_invoice_is_in_the_customers_language(tmp_path: Path) -> None:
+    text = pdf_text(render_pdf(_invoice(language="de")), tmp_path)
+
+    assert shows(text, "Rechnung INV-2025-000007")
+    assert shows(text, "46,40 EUR")
+
+
+async def test_credit_note_rendered_in_the_pool_refers_to_its_invoice(
+    tmp_path: Path,
+) -> None:
+    invoice = _invoice()
+    note = draft_credit_note(
+        invoice, [], payment=PAID, refunded_on=invoice.supplied_on, reason="returned"
+    ).issued(number="CN-2025-000001", series="CN-2025", at=datetime.now(UTC))
+
+    async with Renderer(workers=1).running() as renderer:
+        pdf = await renderer.render(note)
+
+    text = pdf_text(pdf, tmp_path)
+    assert shows(text, "Credit note CN-2025-000001")
+    assert shows(text, "Credits invoice INV-2025-000007 of 15 Mar 2025")
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in embedded_xml(pdf)
+
+
+def test_unpaid_invoice_shows_the_bank_details(tmp_path: Path) -> None:
+    bank = BankDetails(
+        bank_name="Example Bank", iban="DE89370400440532013000", bic="COBADEFFXXX"
+    )
+    unpaid = PaymentTerms(
+        paid=False,
+        method="bank_transfer",
+        reference="#1001",
+        due_date=datetime(2025, 3, 29, tzinfo=UTC).date(),
+        bank=bank,
+    )
+    invoice = _invoice().model_copy(update={"payment": unpaid})
+
+    text = pdf_text(render_pdf(invoice), tmp_path)
+
+    assert shows(text, "IBAN DE89370400440532013000")
+    assert shows(text, "29 Mar 2025")
