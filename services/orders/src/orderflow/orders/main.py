@@ -5,6 +5,9 @@ from __future__ import annotations
 from importlib import resources
 
 from orderflow.backbone.service import Service
+from orderflow.contracts import OrderCancelled, OrderPlaced, OrderRefunded, OrderUpdated
+from orderflow.orders.handlers import Intake
+from orderflow.orders.http import webhook_router
 from orderflow.orders.settings import DEFAULT_PORT, Settings
 
 DESCRIPTION = (
@@ -15,11 +18,16 @@ DESCRIPTION = (
 def create_service(settings: Settings | None = None) -> Service:
     """Build the orders service with its handlers and routes."""
     settings = settings or Settings()
-    return Service(
+    service = Service(
         "orders",
         settings,
         port=DEFAULT_PORT,
         description=DESCRIPTION,
         migrations=resources.files("orderflow.orders") / "migrations",
+        emits=(OrderPlaced, OrderUpdated, OrderCancelled, OrderRefunded),
         ready_without_broker=True,
     )
+    intake = Intake(service, settings)
+    service.hooks.append(intake.running)
+    service.routers.append(webhook_router(intake))
+    return service

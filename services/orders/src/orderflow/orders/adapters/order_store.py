@@ -1,0 +1,216 @@
+"""The orders service's Postgres store: deliveries, orders, waiting changes.
+
+`settle` stores a batch of deliveries in the caller's transaction: it locks
+the batch's orders (advisory locks in a fixed order, so that replicas and
+concurrent batches neither interleave on one order nor deadlock), loads
+what is known about them, lets the ledger decide, and writes the raw
+deliveries, the orders, the waiting changes and the events together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from orderflow.backbone.database import Connection
+from orderflow.backbone.outbox import add_to_outbox
+from orderflow.contracts import (
+    OrderCancelled,
+    OrderPlaced,
+    OrderRefunded,
+    OrderUpdated,
+    wrap,
+)
+from orderflow.orders.domain.deliveries import Change, Delivery, OrderKey, stamp_of
+from orderflow.orders.domain.ledger import (
+    Ledger,
+    OrderState,
+    OrderStatus,
+    Outcome,
+    PendingChange,
+)
+
+_CHANGES: dict[str, type[Change]] = {
+    OrderUpdated.event_type: OrderUpdated,
+    OrderCancelled.event_type: OrderCancelled,
+    OrderRefunded.event_type: OrderRefunded,
+}
+
+
+async def settle(
+    conn: Connection, *, producer: str, schema: str, deliveries: list[Delivery]
+) -> list[Outcome]:
+    """Store a batch of deliveries and their events; return what each did."""
+    order_ids = sorted({UUID(d.order_id) for d in deliveries})
+    await _lock(conn, order_ids)
+    ledger = Ledger(
+        await _orders(conn, order_ids),
+        await _pending(conn, order_ids),
+        await _seen(conn, deliveries),
+    )
+
+    outcomes = ledger.settle(deliveries)
+
+    await _store_deliveries(conn, deliveries, outcomes)
+    await _store_orders(conn, ledger.orders)
+    await _store_pending(conn, ledger.new_pending, ledger.settled_rows)
+    envelopes = [
+        wrap(event, producer=producer, correlation_id=event.order_id)
+        for event in ledger.events
+    ]
+    await add_to_outbox(conn, schema, envelopes)
+    return outcomes
+
+
+async def find_order(conn: Connection, order_id: UUID) -> asyncpg.Record | None:
+    """The stored order, or None."""
+    return await conn.fetchrow(
+        "SELECT order_id, status, refunded, current::text AS current,"
+        " created_at, modified_at FROM orders WHERE order_id = $1",
+        order_id,
+    )
+
+
+async def _lock(conn: Connection, order_ids: list[UUID]) -> None:
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT"
+        " hashtextextended(id::text, 0) AS k FROM unnest($1::uuid[]) AS id"
+        " ORDER BY k) AS keys",
+        order_ids,
+    )
+
+
+async def _orders(
+    conn: Connection, order_ids: list[UUID]
+) -> dict[OrderKey, OrderState]:
+    rows = await conn.fetch(
+        "SELECT shop_id, platform_order_id, status, refunded, refund_ids,"
+        " updated_at, current::text AS current FROM orders"
+        " WHERE order_id = ANY($1::uuid[])",
+        order_ids,
+    )
+    return {
+        OrderKey(row["shop_id"], row["platform_order_id"]): OrderState(
+            order=OrderPlaced.model_validate_json(row["current"]),
+            status=OrderStatus(row["status"]),
+            refunded=row["refunded"],
+            refund_ids=set(row["refund_ids"]),
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    }
+
+
+async def _pending(
+    conn: Connection, order_ids: list[UUID]
+) -> dict[OrderKey, list[PendingChange]]:
+    rows = await conn.fetch(
+        "SELECT id, shop_id, platform_order_id, event_type, delivery_id,"
+        " payload::text AS payload FROM pending_changes"
+        " WHERE order_id = ANY($1::uuid[]) ORDER BY id",
+        order_ids,
+    )
+    pending: dict[OrderKey, list[PendingChange]] = {}
+    for row in rows:
+        change = _CHANGES[row["event_type"]].model_validate_json(row["payload"])
+        key = OrderKey(row["shop_id"], row["platform_order_id"])
+        pending.setdefault(key, []).append(
+            PendingChange(change, row["delivery_id"], row_id=row["id"])
+        )
+    return pending
+
+
+async def _seen(conn: Connection, deliveries: list[Delivery]) -> set[tuple[str, str]]:
+    rows = await conn.fetch(
+        "SELECT platform, delivery_id FROM deliveries WHERE (platform, delivery_id)"
+        " IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        [d.platform.value for d in deliveries],
+        [d.delivery_id for d in deliveries],
+    )
+    return {(row["platform"], row["delivery_id"]) for row in rows}
+
+
+async def _store_deliveries(
+    conn: Connection, deliveries: list[Delivery], outcomes: list[Outcome]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO deliveries (platform, delivery_id, topic, shop_id,"
+        " platform_order_id, order_id, outcome, body)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        [
+            (
+                d.platform.value,
+                d.delivery_id,
+                d.topic,
+                d.key.shop_id,
+                d.key.platform_order_id,
+                UUID(d.order_id),
+                outcome.value,
+                d.body,
+            )
+            for d, outcome in zip(deliveries, outcomes, strict=True)
+        ],
+    )
+
+
+async def _store_orders(conn: Connection, orders: dict[OrderKey, OrderState]) -> None:
+    new = [_order_row(key, s) for key, s in orders.items() if s.is_new]
+    changed = [
+        _order_row(key, s) for key, s in orders.items() if s.changed and not s.is_new
+    ]
+    if new:
+        await conn.executemany(
+            "INSERT INTO orders (order_id, shop_id, platform_order_id, status,"
+            " refunded, refund_ids, updated_at, current)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            new,
+        )
+    if changed:
+        await conn.executemany(
+            "UPDATE orders SET status = $4, refunded = $5, refund_ids = $6,"
+            " updated_at = $7, current = $8, modified_at = now()"
+            " WHERE order_id = $1 AND shop_id = $2 AND platform_order_id = $3",
+            changed,
+        )
+
+
+def _order_row(key: OrderKey, state: OrderState) -> tuple[Any, ...]:
+    return (
+        UUID(key.order_id),
+        key.shop_id,
+        key.platform_order_id,
+        state.status.value,
+        state.refunded,
+        sorted(state.refund_ids),
+        state.updated_at,
+        state.order.model_dump_json(),
+    )
+
+
+async def _store_pending(
+    conn: Connection, waiting: list[PendingChange], settled: list[int]
+) -> None:
+    if waiting:
+        await conn.executemany(
+            "INSERT INTO pending_changes (order_id, shop_id, platform_order_id,"
+            " event_type, stamp, delivery_id, payload)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [
+                (
+                    UUID(p.change.order_id),
+                    p.change.shop_id,
+                    p.change.platform_order_id,
+                    p.change.event_type,
+                    stamp_of(p.change),
+                    p.delivery_id,
+                    p.change.model_dump_json(),
+                )
+                for p in waiting
+            ],
+        )
+    if settled:
+        await conn.execute(
+            "DELETE FROM pending_changes WHERE id = ANY($1::bigint[])", settled
+        )

@@ -1,0 +1,65 @@
+"""The orders service running in-process, with a client and a look at its rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import httpx
+
+from orderflow.backbone.service import Service
+
+
+class OrdersHarness:
+    """Sends requests to the service and reads what it stored."""
+
+    def __init__(self, service: Service, database_url: str) -> None:
+        self.service = service
+        self.database_url = database_url
+        self.client: httpx.AsyncClient | None = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with self.service.running():
+            transport = httpx.ASGITransport(app=self.service.app())
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://test"
+            ) as client:
+                self.client = client
+                yield
+                self.client = None
+
+    async def post(
+        self, path: str, body: bytes, headers: dict[str, str]
+    ) -> httpx.Response:
+        assert self.client is not None
+        return await self.client.post(path, content=body, headers=headers)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self.service.pool.acquire() as conn:
+            return await conn.fetch(query, *args)
+
+    async def events(self, order_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The events written for an order, oldest first: (routing key, payload)."""
+        rows = await self.fetch(
+            "SELECT routing_key, body FROM outbox WHERE correlation_id = $1"
+            " ORDER BY id",
+            order_id,
+        )
+        return [
+            (row["routing_key"], json.loads(row["body"])["payload"]) for row in rows
+        ]
+
+    async def event_types(self, order_id: str) -> list[str]:
+        return [key for key, _ in await self.events(order_id)]
+
+    async def deliveries(self, order_id: str) -> list[str]:
+        rows = await self.fetch(
+            "SELECT outcome FROM deliveries WHERE order_id = $1::uuid"
+            " ORDER BY received_at",
+            order_id,
+        )
+        return [row["outcome"] for row in rows]
