@@ -33,7 +33,7 @@ lint: install  ## ruff and mypy --strict, as CI runs them
 	@# One run per package: every tests folder has its own conftest module.
 	@for package in $(PACKAGES); do \
 		echo "mypy $$package"; \
-		MYPYPATH=$$package/tests $(BIN)/mypy $$package/src $$package/tests || exit 1; \
+		MYPYPATH=$$package/tests $(BIN)/mypy $$(ls -d $$package/src $$package/tests $$package/bench 2>/dev/null)  || exit 1; \
 	done
 	$(BIN)/python -m orderflow.contracts.schemas check
 

@@ -65,10 +65,10 @@ async def test_publish_without_its_commit_is_repeated_and_applied_once(
         connection = await aio_pika.connect(harness.amqp_url)
         async with connection:
             publish = await _publisher(connection)
-            crashing = OutboxRelay(pool, _then_crash(publish), service="t", schema="t")
+            crashing = _relay(harness, pool, _then_crash(publish))
             with pytest.raises(ConnectionResetError):
                 await crashing.publish_pending()
-            relay = OutboxRelay(pool, publish, service="t", schema="t")
+            relay = _relay(harness, pool, publish)
             assert await relay.publish_pending() == 1
         await eventually(lambda: _handled(harness, consumer.name, 2))
 
@@ -94,6 +94,13 @@ async def _publisher(connection: aio_pika.abc.AbstractConnection) -> Publish:
         await exchange.publish(message, event.routing_key, mandatory=True)
 
     return publish
+
+
+def _relay(harness: Harness, pool: asyncpg.Pool, publish: Publish) -> OutboxRelay:
+    async def connect() -> asyncpg.Connection:
+        return await asyncpg.connect(harness.database_url)
+
+    return OutboxRelay(pool, publish, connect=connect, service="t", schema="t")
 
 
 def _then_crash(publish: Publish) -> Publish:

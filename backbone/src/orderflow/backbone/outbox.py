@@ -50,20 +50,17 @@ async def add_to_outbox(
     """Write events into the outbox, in the caller's transaction."""
     if not envelopes:
         return
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, routing_key, correlation_id, body)"
-        " VALUES ($1, $2, $3, $4)",
-        [
-            (
-                envelope.event_id,
-                envelope.routing_key,
-                envelope.correlation_id,
-                envelope.model_dump_json().encode(),
-            )
-            for envelope in envelopes
-        ],
+    await conn.execute(
+        "WITH written AS (INSERT INTO outbox"
+        " (event_id, routing_key, correlation_id, body)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[]))"
+        " SELECT pg_notify($5, '')",
+        [envelope.event_id for envelope in envelopes],
+        [envelope.routing_key for envelope in envelopes],
+        [envelope.correlation_id for envelope in envelopes],
+        [envelope.model_dump_json().encode() for envelope in envelopes],
+        notify_channel(schema),
     )
-    await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
 
 
 @dataclass(frozen=True)
@@ -77,6 +74,7 @@ class PendingEvent:
 
 
 Publish = Callable[[PendingEvent], Awaitable[None]]
+Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
 class OutboxRelay:
@@ -87,6 +85,7 @@ class OutboxRelay:
         pool: asyncpg.Pool,
         publish: Publish,
         *,
+        connect: Connect,
         service: str,
         schema: str,
         batch_size: int = 200,
@@ -95,6 +94,7 @@ class OutboxRelay:
     ) -> None:
         self._pool = pool
         self._publish = publish
+        self._connect = connect
         self._service = service
         self._schema = schema
         self._batch_size = batch_size
@@ -102,7 +102,7 @@ class OutboxRelay:
         self._retention = retention
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._listener: Any = None
+        self._listener: asyncpg.Connection | None = None
         self._last_census = 0.0
 
     async def run(self) -> None:
@@ -203,7 +203,7 @@ class OutboxRelay:
     async def _listen(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
-        self._listener = await self._pool.acquire()
+        self._listener = await self._connect()
         await self._listener.add_listener(notify_channel(self._schema), self._on_notify)
 
     def _on_notify(self, *_: Any) -> None:
@@ -214,11 +214,7 @@ class OutboxRelay:
         if listener is None:
             return
         with contextlib.suppress(Exception):
-            await listener.remove_listener(
-                notify_channel(self._schema), self._on_notify
-            )
-        with contextlib.suppress(Exception):
-            await self._pool.release(listener)
+            await listener.close(timeout=2.0)
 
     async def _record_backlog_and_prune(self) -> None:
         now = time.monotonic()

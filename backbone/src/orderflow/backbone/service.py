@@ -227,9 +227,14 @@ class Service:
                 mandatory=True,
             )
 
+        async def connect() -> asyncpg.Connection:
+            url = self.settings.database_url.get_secret_value()
+            return await asyncpg.connect(url)
+
         return OutboxRelay(
             self.pool,
             publish,
+            connect=connect,
             service=self.name,
             schema=self.name,
             batch_size=self.settings.outbox_batch_size,
