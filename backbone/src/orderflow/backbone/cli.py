@@ -20,6 +20,7 @@ import asyncpg
 import typer
 
 from orderflow.backbone.asyncapi import asyncapi_document
+from orderflow.backbone.database import ensure_database
 from orderflow.backbone.dead_letters import (
     DeadLetter,
     DeadLetterFilter,
@@ -85,9 +86,19 @@ def _fail(message: str) -> typer.Exit:
 @app.command()
 def migrate(
     services: Annotated[list[str] | None, typer.Argument(help="Default: all.")] = None,
+    create_database: Annotated[
+        bool,
+        typer.Option(
+            "--create-database", help="Create the database first if it is missing."
+        ),
+    ] = False,
 ) -> None:
     """Apply the missing database migrations of the named services."""
     configure_logging(service="migrate")
+    if create_database:
+        url = BackboneSettings().database_url.get_secret_value()
+        if _run(ensure_database(url)):
+            typer.echo("database created")
     for name in services or service_names():
         try:
             applied = _run(load_service(name).migrate())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TypeAlias
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -41,3 +42,24 @@ async def create_pool(
         },
     )
     return pool
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the database `url` names if it does not exist; True if created."""
+    try:
+        conn = await asyncpg.connect(url)
+    except asyncpg.InvalidCatalogNameError:
+        pass
+    else:
+        await conn.close()
+        return False
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+    try:
+        await admin.execute(f"CREATE DATABASE {quote_ident(name)}")
+    except asyncpg.DuplicateDatabaseError:
+        return False
+    finally:
+        await admin.close()
+    return True

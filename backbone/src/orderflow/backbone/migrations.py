@@ -96,7 +96,7 @@ async def _apply_missing(
     for migration in migrations:
         row = applied.get((migration.source, migration.version))
         if row is None:
-            await _apply(conn, quoted, migration)
+            await _apply(conn, schema, migration)
             done.append(migration)
         elif row["checksum"] != migration.checksum:
             raise MigrationError(
@@ -106,7 +106,8 @@ async def _apply_missing(
     return done
 
 
-async def _apply(conn: Connection, quoted: str, migration: Migration) -> None:
+async def _apply(conn: Connection, schema: str, migration: Migration) -> None:
+    quoted = quote_ident(schema)
     async with conn.transaction():
         await conn.execute(f"SET LOCAL search_path TO {quoted}")
         await conn.execute(migration.sql)
@@ -120,7 +121,7 @@ async def _apply(conn: Connection, quoted: str, migration: Migration) -> None:
         )
     log.info(
         "migration.applied",
-        schema=quoted,
+        schema=schema,
         source=migration.source,
         migration=migration.name,
     )

@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/orderflow"
 
 
 class Environment(StrEnum):
