@@ -8,17 +8,23 @@ at other servers than the local defaults.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import aio_pika
 import asyncpg
 import pytest
 
+from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
+from orderflow.contracts.envelope import Envelope
 
 _ADMIN_DATABASE_URL = os.environ.get(
     "ORDERFLOW_TEST_DATABASE_ADMIN_URL",
@@ -73,3 +79,49 @@ async def database_url() -> AsyncIterator[str]:
 def service_name() -> str:
     """A service name no other test uses: its schema and queues are its own."""
     return f"t{uuid.uuid4().hex[:10]}"
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], timeout: float = 20.0
+) -> None:
+    """Wait until `condition` holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.05)
+
+
+async def publish_event(amqp_url: str, envelope: Envelope[Any]) -> None:
+    """Publish an event to `orderflow.events` as a producing service's relay does."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(
+            topology.EVENTS_EXCHANGE.name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        await exchange.publish(
+            aio_pika.Message(
+                envelope.model_dump_json().encode(),
+                message_id=str(envelope.event_id),
+                correlation_id=envelope.correlation_id,
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=envelope.routing_key,
+        )
+
+
+async def drop_service(amqp_url: str, database_url: str, service: Any) -> None:
+    """Remove a test service's queues and schema."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(topology.dead_letter_queue_name(service.name))
+        for subscription in service.subscriptions:
+            await channel.queue_delete(subscription.queue_name)
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(service.name)} CASCADE")
+    finally:
+        await conn.close()

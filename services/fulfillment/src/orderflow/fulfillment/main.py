@@ -5,6 +5,13 @@ from __future__ import annotations
 from importlib import resources
 
 from orderflow.backbone.service import Service
+from orderflow.contracts import (
+    CustomerErased,
+    OrderCancelled,
+    OrderPlaced,
+    PaymentCaptured,
+)
+from orderflow.fulfillment import handlers
 from orderflow.fulfillment.settings import DEFAULT_PORT, Settings
 
 DESCRIPTION = "Step 3: delivers digital goods and hands physical goods to logistics."
@@ -13,10 +20,15 @@ DESCRIPTION = "Step 3: delivers digital goods and hands physical goods to logist
 def create_service(settings: Settings | None = None) -> Service:
     """Build the fulfillment service with its handlers and routes."""
     settings = settings or Settings()
-    return Service(
+    service = Service(
         "fulfillment",
         settings,
         port=DEFAULT_PORT,
         description=DESCRIPTION,
         migrations=resources.files("orderflow.fulfillment") / "migrations",
     )
+    service.subscribe(OrderPlaced, handlers.record_order)
+    service.subscribe(PaymentCaptured, handlers.record_payment)
+    service.subscribe(OrderCancelled, handlers.record_cancellation)
+    service.subscribe(CustomerErased, handlers.erase_customer)
+    return service

@@ -1,0 +1,96 @@
+"""What fulfillment does with each event it hears of, in domain words.
+
+A payment or a cancellation can overtake its order: services consume at
+their own pace. Such an event raises `OrderNotYetKnown`, a transient error,
+and comes back through the delay tiers once the order has been recorded.
+"""
+
+from __future__ import annotations
+
+from orderflow.backbone.errors import TransientError
+from orderflow.backbone.logging import get_logger
+from orderflow.backbone.unit_of_work import UnitOfWork
+from orderflow.contracts import (
+    CustomerErased,
+    Envelope,
+    LineKind,
+    OrderCancelled,
+    OrderPlaced,
+    PaymentCaptured,
+    email_sha256,
+)
+
+log = get_logger(__name__)
+
+
+class OrderNotYetKnown(TransientError):
+    """An event about an order arrived before the order itself."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} is not recorded yet")
+        self.order_id = order_id
+
+
+async def record_order(event: Envelope[OrderPlaced], uow: UnitOfWork) -> None:
+    """Note the order's deliverables; a redelivered order changes nothing."""
+    order = event.payload
+    kinds = [line.kind for line in order.lines]
+    email = order.customer.email
+    await uow.conn.execute(
+        "INSERT INTO order_book (shop_id, order_id, order_number, digital_lines,"
+        " physical_lines, destination_country, customer_email_sha256, placed_at,"
+        " paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (shop_id, order_id) DO NOTHING",
+        order.shop_id,
+        order.order_id,
+        order.order_number,
+        kinds.count(LineKind.DIGITAL),
+        kinds.count(LineKind.PHYSICAL),
+        order.shipping_address.country if order.shipping_address else None,
+        email_sha256(email) if email else None,
+        order.placed_at,
+        order.placed_at if order.paid else None,
+    )
+    log.info("order.recorded", order_id=order.order_id)
+
+
+async def record_payment(event: Envelope[PaymentCaptured], uow: UnitOfWork) -> None:
+    """Mark the order paid, so that its goods may be delivered."""
+    payment = event.payload
+    status = await uow.conn.execute(
+        "UPDATE order_book SET paid_at = coalesce(paid_at, $3)"
+        " WHERE shop_id = $1 AND order_id = $2",
+        payment.shop_id,
+        payment.order_id,
+        payment.captured_at,
+    )
+    if status == "UPDATE 0":
+        raise OrderNotYetKnown(payment.order_id)
+
+
+async def record_cancellation(event: Envelope[OrderCancelled], uow: UnitOfWork) -> None:
+    """Mark the order cancelled, so that nothing of it is delivered."""
+    cancellation = event.payload
+    status = await uow.conn.execute(
+        "UPDATE order_book SET cancelled_at = coalesce(cancelled_at, $3)"
+        " WHERE shop_id = $1 AND order_id = $2",
+        cancellation.shop_id,
+        cancellation.order_id,
+        cancellation.cancelled_at,
+    )
+    if status == "UPDATE 0":
+        raise OrderNotYetKnown(cancellation.order_id)
+
+
+async def erase_customer(event: Envelope[CustomerErased], uow: UnitOfWork) -> None:
+    """Forget which orders belonged to the erased customer."""
+    erased = event.payload
+    if erased.email_sha256 is None:
+        return
+    status = await uow.conn.execute(
+        "UPDATE order_book SET customer_email_sha256 = NULL"
+        " WHERE shop_id = $1 AND customer_email_sha256 = $2",
+        erased.shop_id,
+        erased.email_sha256,
+    )
+    log.info("customer.erased", customer_id=erased.customer_id, orders=status)
