@@ -19,7 +19,7 @@ from crm_fakes import (
 )
 
 from orderflow.crm.adapters.crm_http import Contact, CrmAdapter
-from orderflow.crm.adapters.crms import configured_crms
+from orderflow.crm.adapters.crms import ConfiguredCrms
 from orderflow.crm.errors import CrmRejected, CrmUnavailable
 from orderflow.crm.settings import Settings
 
@@ -36,9 +36,12 @@ ADA = Contact(
 
 @asynccontextmanager
 async def adapter(**settings: Any) -> AsyncIterator[CrmAdapter]:
-    async with configured_crms(Settings(**settings)) as crms:
-        assert len(crms) == 1
-        yield crms[0]
+    crms = ConfiguredCrms(Settings(**settings))
+    assert len(crms.adapters) == 1
+    try:
+        yield crms.adapters[0]
+    finally:
+        await crms.aclose()
 
 
 @asynccontextmanager
@@ -69,9 +72,8 @@ async def zoho(fake: FakeZoho) -> AsyncIterator[Any]:
         yield crm
 
 
-async def test_no_crm_is_configured_by_default() -> None:
-    async with configured_crms(Settings()) as crms:
-        assert crms == []
+def test_no_crm_is_configured_by_default() -> None:
+    assert ConfiguredCrms(Settings()).adapters == []
 
 
 class TestHubSpot:

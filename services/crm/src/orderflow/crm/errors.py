@@ -4,8 +4,10 @@
     ├── CrmUnavailable            transient: a CRM's 429, 5xx, timeout or network
     ├── CrmRejected               permanent: a CRM refused the record (4xx), with
     │                             the API's own message, addresses blanked out
-    └── ConfirmationRejected      permanent: the mail server refused the order
-                                  confirmation for good (SMTP 5xx)
+    ├── ConfirmationRejected      permanent: the mail server refused the order
+    │                             confirmation for good (SMTP 5xx)
+    └── UnaddressableCustomer     permanent: the customer's address cannot be
+                                  written into a mail header
 
 Mail that cannot be sent now raises the backbone's `MailDeferred`, which is
 transient and retried as it is.
@@ -53,4 +55,12 @@ class ConfirmationRejected(CrmError, PermanentError):
 
     def __init__(self, order_id: str, reason: str) -> None:
         super().__init__(f"confirmation of order {order_id} refused: {reason}")
+        self.order_id = order_id
+
+
+class UnaddressableCustomer(CrmError, PermanentError):
+    """The customer's email address cannot be put into a `To` header."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"no usable email address for order {order_id}")
         self.order_id = order_id

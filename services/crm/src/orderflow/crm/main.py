@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
+from orderflow.backbone.mail import MailSettings, create_mailer
 from orderflow.backbone.service import Service
+from orderflow.backbone.shop import ShopIdentity
+from orderflow.contracts import (
+    CustomerErased,
+    CustomerUpserted,
+    OrderConfirmationSent,
+    OrderPlaced,
+)
+from orderflow.crm.adapters.confirmation_email import ConfirmationRenderer
+from orderflow.crm.adapters.crms import ConfiguredCrms
+from orderflow.crm.domain.events import OrderConfirmationRecorded
+from orderflow.crm.handlers import CrmHandlers
+from orderflow.crm.http import customer_router
 from orderflow.crm.settings import DEFAULT_PORT, Settings
 
 DESCRIPTION = (
@@ -13,13 +28,48 @@ DESCRIPTION = (
 )
 
 
-def create_service(settings: Settings | None = None) -> Service:
-    """Build the crm service with its handlers and routes."""
+def create_service(
+    settings: Settings | None = None,
+    *,
+    mail: MailSettings | None = None,
+    shop: ShopIdentity | None = None,
+    name: str = "crm",
+) -> Service:
+    """Build the crm service with its handlers and routes.
+
+    `mail` and `shop` default to what the environment says; `name` (the
+    schema and queue prefix) differs only in tests.
+    """
     settings = settings or Settings()
-    return Service(
-        "crm",
+    service = Service(
+        name,
         settings,
         port=DEFAULT_PORT,
         description=DESCRIPTION,
         migrations=resources.files("orderflow.crm") / "migrations",
+        emits=(
+            CustomerUpserted,
+            OrderConfirmationSent,
+            CustomerErased,
+            OrderConfirmationRecorded,
+        ),
     )
+    crms = ConfiguredCrms(settings)
+    handlers = CrmHandlers(
+        renderer=ConfirmationRenderer(shop or ShopIdentity()),
+        mailer=create_mailer(mail),
+        crms=crms.adapters,
+        pool=lambda: service.pool,
+    )
+    service.subscribe(OrderPlaced, handlers.record_customer)
+    service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)
+    service.subscribe(CustomerUpserted, handlers.sync_customer_to_crms)
+    service.routers.append(customer_router(service))
+
+    @asynccontextmanager
+    async def close_crm_clients(_: Service) -> AsyncIterator[None]:
+        yield
+        await crms.aclose()
+
+    service.hooks.append(close_crm_clients)
+    return service

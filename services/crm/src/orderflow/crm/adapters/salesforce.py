@@ -4,8 +4,9 @@
 the contact (201) or updates it (200, or 204 on older API versions). The
 field is a custom Contact field marked External ID and Unique that holds
 crm's customer id, so no search is needed and a race cannot duplicate.
-Salesforce answers its API request limit with 403 `REQUEST_LIMIT_EXCEEDED`,
-which is retried like a 429.
+Salesforce answers its API request limit with 403 `REQUEST_LIMIT_EXCEEDED`
+and a record locked by a concurrent save with 400 `UNABLE_TO_LOCK_ROW`;
+both are retried like a 429.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 import httpx
 
 from orderflow.crm.adapters.crm_http import Contact, call, check
+
+_RETRIED = frozenset({"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW"})
 
 
 class Salesforce:
@@ -38,7 +41,7 @@ class Salesforce:
             f"{self._path}/{contact.customer_id}",
             json=_fields(contact),
         )
-        check(self.name, response, _explain, transient=_over_limit)
+        check(self.name, response, _explain, transient=_worth_retrying)
         if response.status_code == 204:
             return known_id or contact.customer_id
 
@@ -71,7 +74,5 @@ def _explain(body: Any) -> str:
     )
 
 
-def _over_limit(body: Any) -> bool:
-    return any(
-        error.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for error in _errors(body)
-    )
+def _worth_retrying(body: Any) -> bool:
+    return any(error.get("errorCode") in _RETRIED for error in _errors(body))

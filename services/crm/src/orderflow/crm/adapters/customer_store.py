@@ -1,0 +1,227 @@
+"""The crm service's own customer store in PostgreSQL.
+
+Every function takes the connection of the caller's transaction. Recording a
+customer is one `INSERT ... ON CONFLICT DO UPDATE` on (shop, identity key):
+when two first orders of one customer arrive at once, the second insert waits
+for the first to commit and then updates the row it made, so there is never a
+second customer. Profile fields follow the most recent order by the time it
+was placed, so an older order handled late does not undo a newer change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from orderflow.backbone.database import Connection
+from orderflow.contracts import Customer, OrderPlaced
+from orderflow.crm.domain.customers import (
+    CustomerHistory,
+    CustomerRecord,
+    CustomerUpsert,
+    identity_key,
+    normalise_email,
+)
+
+_PROFILE_FIELDS = (
+    "email",
+    "platform_customer_id",
+    "first_name",
+    "last_name",
+    "company",
+    "vat_id",
+    "phone",
+    "locale",
+    "marketing_consent",
+)
+
+
+def _newer_wins(field: str) -> str:
+    return (
+        f"{field} = CASE WHEN EXCLUDED.profile_as_of >= customers.profile_as_of"
+        f" THEN coalesce(EXCLUDED.{field}, customers.{field})"
+        f" ELSE coalesce(customers.{field}, EXCLUDED.{field}) END"
+    )
+
+
+_UPSERT = f"""
+INSERT INTO customers (shop_id, identity_key, profile_as_of, {", ".join(_PROFILE_FIELDS)})
+VALUES ($1, $2, $3, {", ".join(f"${i}" for i in range(4, 4 + len(_PROFILE_FIELDS)))})
+ON CONFLICT (shop_id, identity_key) DO UPDATE SET
+    {", ".join(_newer_wins(field) for field in _PROFILE_FIELDS)},
+    profile_as_of = greatest(customers.profile_as_of, EXCLUDED.profile_as_of),
+    updated_at = now()
+RETURNING *, (xmax = 0) AS created
+"""  # noqa: E501 - generated SQL
+
+
+async def upsert_customer(
+    conn: Connection, shop_id: str, customer: Customer, as_of: datetime
+) -> CustomerUpsert | None:
+    """Create or update the customer; None when the order names nobody."""
+    key = identity_key(customer)
+    if key is None:
+        return None
+    values = [getattr(customer, field) for field in _PROFILE_FIELDS]
+    row = await conn.fetchrow(_UPSERT, shop_id, key, as_of, *values)
+    assert row is not None
+
+    return CustomerUpsert(record=_record(row), created=row["created"])
+
+
+async def record_order(conn: Connection, customer_id: str, order: OrderPlaced) -> bool:
+    """Add the order to the customer's history; False if it was there already."""
+    added = await conn.fetchval(
+        "INSERT INTO customer_orders (shop_id, order_id, customer_id, order_number,"
+        " placed_at, currency, total) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        order.shop_id,
+        order.order_id,
+        customer_id,
+        order.order_number,
+        order.placed_at,
+        order.currency,
+        order.totals.total,
+    )
+    return bool(added)
+
+
+async def load_customer(
+    conn: Connection, customer_id: str, *, lock: bool = False
+) -> CustomerRecord | None:
+    """The customer, or None once erased; `lock` holds the row to the commit."""
+    suffix = " FOR NO KEY UPDATE" if lock else ""
+    row = await conn.fetchrow(
+        "SELECT * FROM customers WHERE customer_id = $1" + suffix, customer_id
+    )
+    return _record(row) if row else None
+
+
+async def find_by_email(
+    conn: Connection, email: str, shop_id: str | None = None
+) -> list[CustomerRecord]:
+    """The customers with this address, in one shop or in all of them."""
+    rows = await conn.fetch(
+        "SELECT * FROM customers WHERE identity_key = $1"
+        " AND ($2::text IS NULL OR shop_id = $2) ORDER BY shop_id FOR UPDATE",
+        "email:" + normalise_email(email),
+        shop_id,
+    )
+    return [_record(row) for row in rows]
+
+
+async def customer_history(conn: Connection, customer_id: str) -> CustomerHistory:
+    rows = await conn.fetch(
+        "SELECT currency, count(*) AS orders, sum(total) AS spent"
+        " FROM customer_orders WHERE customer_id = $1 GROUP BY currency",
+        customer_id,
+    )
+    return CustomerHistory(
+        orders=sum(row["orders"] for row in rows),
+        lifetime_value={row["currency"]: Decimal(row["spent"]) for row in rows},
+    )
+
+
+async def erase_customer(conn: Connection, customer_id: str) -> None:
+    """Delete the customer with their orders, confirmations and CRM links."""
+    await conn.execute("DELETE FROM customers WHERE customer_id = $1", customer_id)
+
+
+@dataclass(frozen=True)
+class StoredConfirmation:
+    """An order's confirmation email as recorded, and whether it went out."""
+
+    shop_id: str
+    order_id: str
+    customer_id: str
+    message_id: str
+    message: bytes
+    status: str
+
+
+async def record_confirmation(
+    conn: Connection,
+    order: OrderPlaced,
+    customer_id: str,
+    message_id: str,
+    message: bytes,
+) -> bool:
+    """Keep the order's confirmation to send; False if one was recorded before."""
+    added = await conn.fetchval(
+        "INSERT INTO order_confirmations"
+        " (shop_id, order_id, customer_id, message_id, message)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+        order.shop_id,
+        order.order_id,
+        customer_id,
+        message_id,
+        message,
+    )
+    return bool(added)
+
+
+async def load_confirmation(
+    conn: Connection, shop_id: str, order_id: str
+) -> StoredConfirmation | None:
+    row = await conn.fetchrow(
+        "SELECT shop_id, order_id, customer_id, message_id, message, status"
+        " FROM order_confirmations WHERE shop_id = $1 AND order_id = $2",
+        shop_id,
+        order_id,
+    )
+    return StoredConfirmation(**dict(row)) if row else None
+
+
+async def mark_confirmation_sent(conn: Connection, shop_id: str, order_id: str) -> None:
+    await conn.execute(
+        "UPDATE order_confirmations SET status = 'sent', sent_at = now(),"
+        " failure = NULL WHERE shop_id = $1 AND order_id = $2",
+        shop_id,
+        order_id,
+    )
+
+
+async def mark_confirmation_rejected(
+    conn: Connection, shop_id: str, order_id: str, failure: str
+) -> None:
+    await conn.execute(
+        "UPDATE order_confirmations SET status = 'rejected', failure = $3"
+        " WHERE shop_id = $1 AND order_id = $2",
+        shop_id,
+        order_id,
+        failure,
+    )
+
+
+async def crm_links(conn: Connection, customer_id: str) -> dict[str, str]:
+    """The id each CRM gave the customer, by CRM name."""
+    rows = await conn.fetch(
+        "SELECT crm, external_id FROM crm_links WHERE customer_id = $1", customer_id
+    )
+    return {row["crm"]: row["external_id"] for row in rows}
+
+
+async def save_crm_link(
+    conn: Connection, customer_id: str, crm: str, external_id: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO crm_links (customer_id, crm, external_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT (customer_id, crm) DO UPDATE"
+        " SET external_id = EXCLUDED.external_id, synced_at = now()",
+        customer_id,
+        crm,
+        external_id,
+    )
+
+
+def _record(row: asyncpg.Record) -> CustomerRecord:
+    fields: dict[str, Any] = {field: row[field] for field in _PROFILE_FIELDS}
+    return CustomerRecord(
+        customer_id=row["customer_id"],
+        shop_id=row["shop_id"],
+        customer=Customer(**fields),
+    )

@@ -1,0 +1,239 @@
+"""What crm does with each event: record, sync, confirm, and erase customers.
+
+Exactly one confirmation email per order
+----------------------------------------
+Sending mail cannot join a database transaction, so the confirmation takes
+two steps, each its own subscription with its own inbox record:
+
+1. `record_customer` handles `order.placed.v1`. In one transaction it
+   upserts the customer, adds the order to their history, renders the
+   confirmation and stores it, whole and with a Message-ID derived from the
+   shop and order ids, in `order_confirmations` (one row per order), and
+   queues `customer.upserted.v1` and the internal
+   `crm.order_confirmation_recorded.v1`. A redelivered `order.placed` is
+   skipped by the inbox; the same order under a new event id finds its row
+   and records nothing new.
+2. `send_order_confirmation` handles `crm.order_confirmation_recorded.v1`.
+   It reads the stored message, does nothing if the row says `sent`, and
+   otherwise sends it and marks it `sent` in the same transaction that
+   emits `order.confirmation_sent.v1`.
+
+A transient failure (SMTP 4xx, no connection) rolls step 2 back and the
+backbone retries it later: the stored bytes, and so the Message-ID, are the
+same on every attempt, and step 1 is not repeated. A refusal for good (SMTP
+5xx, e.g. no such mailbox) is written to the row as `rejected` on a
+connection of its own, so it survives the rollback, and the event goes to
+the dead-letter queue with the SMTP code, where an operator sees it. One
+duplicate remains possible: the server accepts the message and the commit
+that marks it `sent` then fails. The retry sends the same message with the
+same Message-ID, which mail clients show once; the mail folder writes each
+Message-ID only once.
+
+CRM sync
+--------
+`sync_customer_to_crms` handles crm's own `customer.upserted.v1`, so an
+outage of a CRM retries the sync without redoing the upsert. It holds the
+customer's row while it calls the CRMs, so two syncs of one new customer
+run one after the other and the second updates what the first created.
+Every adapter upserts, so repeating a sync after a partial failure is safe.
+With no CRM configured it does nothing: the own store is the CRM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import asyncpg
+
+from orderflow.backbone.logging import get_logger
+from orderflow.backbone.mail import Mailer, MailRejected
+from orderflow.backbone.unit_of_work import UnitOfWork
+from orderflow.contracts import (
+    CustomerErased,
+    CustomerUpserted,
+    Envelope,
+    OrderConfirmationSent,
+    OrderPlaced,
+    email_sha256,
+)
+from orderflow.crm.adapters import customer_store as store
+from orderflow.crm.adapters.confirmation_email import ConfirmationRenderer
+from orderflow.crm.adapters.crm_http import Contact, CrmAdapter
+from orderflow.crm.domain.customers import CustomerRecord
+from orderflow.crm.domain.events import OrderConfirmationRecorded
+from orderflow.crm.errors import ConfirmationRejected, UnaddressableCustomer
+
+log = get_logger(__name__)
+
+
+class CrmHandlers:
+    """crm's handlers and what they need: renderer, mailer, CRMs, the pool."""
+
+    def __init__(
+        self,
+        *,
+        renderer: ConfirmationRenderer,
+        mailer: Mailer,
+        crms: list[CrmAdapter],
+        pool: Callable[[], asyncpg.Pool],
+    ) -> None:
+        self.renderer = renderer
+        self.mailer = mailer
+        self.crms = crms
+        self._pool = pool
+
+    async def record_customer(
+        self, event: Envelope[OrderPlaced], uow: UnitOfWork
+    ) -> None:
+        """Upsert the order's customer, add the order, record its confirmation."""
+        order = event.payload
+        upsert = await store.upsert_customer(
+            uow.conn, order.shop_id, order.customer, order.placed_at
+        )
+        if upsert is None:
+            log.info("customer.skipped", order_id=order.order_id, reason="anonymous")
+            return
+
+        record = upsert.record
+        await store.record_order(uow.conn, record.customer_id, order)
+        uow.emit(
+            CustomerUpserted(
+                shop_id=order.shop_id,
+                customer_id=record.customer_id,
+                created=upsert.created,
+                customer=record.customer,
+                order_id=order.order_id,
+            )
+        )
+        log.info(
+            "customer.upserted",
+            customer_id=record.customer_id,
+            order_id=order.order_id,
+            created=upsert.created,
+        )
+        await self._record_confirmation(order, record, uow)
+
+    async def _record_confirmation(
+        self, order: OrderPlaced, record: CustomerRecord, uow: UnitOfWork
+    ) -> None:
+        if not order.customer.email:
+            log.info("order_confirmation.skipped", order_id=order.order_id)
+            return
+        try:
+            message = self.renderer.render(order, order.customer)
+        except UnaddressableCustomer:
+            log.warning("order_confirmation.skipped", order_id=order.order_id)
+            return
+
+        recorded = await store.record_confirmation(
+            uow.conn,
+            order,
+            record.customer_id,
+            str(message["Message-ID"]),
+            message.as_bytes(),
+        )
+        if recorded:
+            uow.emit(
+                OrderConfirmationRecorded(
+                    shop_id=order.shop_id,
+                    order_id=order.order_id,
+                    customer_id=record.customer_id,
+                )
+            )
+
+    async def send_order_confirmation(
+        self, event: Envelope[OrderConfirmationRecorded], uow: UnitOfWork
+    ) -> None:
+        """Send the stored confirmation once; retries reuse its Message-ID."""
+        due = event.payload
+        confirmation = await store.load_confirmation(
+            uow.conn, due.shop_id, due.order_id
+        )
+        if confirmation is None or confirmation.status == "sent":
+            log.info(
+                "order_confirmation.not_sent",
+                order_id=due.order_id,
+                reason="erased" if confirmation is None else "already_sent",
+            )
+            return
+
+        try:
+            await self.mailer.send(_parse(confirmation.message))
+        except MailRejected as exc:
+            await self._record_rejection(due, str(exc))
+            raise ConfirmationRejected(due.order_id, str(exc)) from None
+
+        await store.mark_confirmation_sent(uow.conn, due.shop_id, due.order_id)
+        uow.emit(
+            OrderConfirmationSent(
+                shop_id=due.shop_id,
+                order_id=due.order_id,
+                customer_id=due.customer_id,
+                message_id=confirmation.message_id,
+            )
+        )
+        log.info("order_confirmation.sent", order_id=due.order_id)
+
+    async def _record_rejection(
+        self, due: OrderConfirmationRecorded, failure: str
+    ) -> None:
+        """Mark the confirmation rejected outside the transaction that fails."""
+        async with self._pool().acquire() as conn:
+            await store.mark_confirmation_rejected(
+                conn, due.shop_id, due.order_id, failure
+            )
+        log.error("order_confirmation.rejected", order_id=due.order_id)
+
+    async def sync_customer_to_crms(
+        self, event: Envelope[CustomerUpserted], uow: UnitOfWork
+    ) -> None:
+        """Bring the customer's contact in every configured CRM up to date."""
+        if not self.crms:
+            return
+        customer_id = event.payload.customer_id
+        record = await store.load_customer(uow.conn, customer_id, lock=True)
+        if record is None:
+            log.info("customer_sync.skipped", customer_id=customer_id)
+            return
+
+        links = await store.crm_links(uow.conn, customer_id)
+        contact = Contact.of(record)
+        for crm in self.crms:
+            external_id = await crm.upsert(contact, links.get(crm.name))
+            if links.get(crm.name) != external_id:
+                await store.save_crm_link(uow.conn, customer_id, crm.name, external_id)
+            log.info("customer.synced", customer_id=customer_id, crm=crm.name)
+
+
+async def erase_customer(
+    uow: UnitOfWork, email: str, shop_id: str | None = None
+) -> list[str]:
+    """Erase the customer with this address, in one shop or all of them.
+
+    Each erased record emits `customer.erased.v1`, which names the customer
+    by ids and the address's hash, so every other service can erase its copy.
+    Returns the ids of the erased customers.
+    """
+    records = await store.find_by_email(uow.conn, email, shop_id)
+    for record in records:
+        await store.erase_customer(uow.conn, record.customer_id)
+        uow.emit(
+            CustomerErased(
+                shop_id=record.shop_id,
+                customer_id=record.customer_id,
+                platform_customer_id=record.customer.platform_customer_id,
+                email_sha256=email_sha256(email),
+            ),
+            correlation_id=record.customer_id,
+        )
+        log.info("customer.erased", customer_id=record.customer_id)
+
+    return [record.customer_id for record in records]
+
+
+def _parse(message: bytes) -> EmailMessage:
+    parsed = message_from_bytes(message, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed

@@ -1,0 +1,164 @@
+"""The own customer store: one customer per normalised email, with history."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import asyncpg
+import httpx
+from crm_harness import EXAMPLE_ORDER, CrmHarness, placed
+
+from orderflow.backbone.database import quote_ident
+from orderflow.contracts import CustomerUpserted
+from orderflow.crm.adapters import customer_store as store
+
+
+async def test_first_order_creates_the_customer_and_emits_upserted(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-1", marketing_consent=True))
+        [event] = await crm.wait_for_events(CustomerUpserted)
+
+    [row] = await crm.fetch("SELECT * FROM customers")
+    assert row["email"] == "ada@example.com"
+    assert row["first_name"] == EXAMPLE_ORDER.customer.first_name
+    assert row["marketing_consent"] is True
+    assert event["created"] is True
+    assert event["customer_id"] == row["customer_id"]
+    assert event["order_id"] == "ord-1"
+
+
+async def test_orders_of_one_normalised_email_share_one_customer(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-1", email="Ada@Example.com"))
+        await crm.wait_for_events(CustomerUpserted)
+        await crm.send(placed("ord-2", email="ADA@example.COM", minutes_later=5))
+        events = await crm.wait_for_events(CustomerUpserted, 2)
+
+    assert await crm.count("customers") == 1
+    assert [event["created"] for event in events] == [True, False]
+    orders = await crm.fetch("SELECT order_id FROM customer_orders ORDER BY 1")
+    assert [row["order_id"] for row in orders] == ["ord-1", "ord-2"]
+
+
+async def test_two_first_orders_at_once_make_one_customer(crm: CrmHarness) -> None:
+    service = crm.service(prefetch=10)
+    async with crm.running(service):
+        await asyncio.gather(
+            crm.send(placed("ord-1")), crm.send(placed("ord-2", minutes_later=1))
+        )
+        events = await crm.wait_for_events(CustomerUpserted, 2)
+
+    assert await crm.count("customers") == 1
+    assert await crm.count("customer_orders") == 2
+    assert sorted(event["created"] for event in events) == [False, True]
+    assert len({event["customer_id"] for event in events}) == 1
+
+
+async def test_concurrent_upserts_of_a_new_customer_wait_and_update(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    await service.migrate()
+    settings = {"search_path": quote_ident(crm.name)}
+    first = await asyncpg.connect(crm.database_url, server_settings=settings)
+    second = await asyncpg.connect(crm.database_url, server_settings=settings)
+    order = EXAMPLE_ORDER
+    try:
+        async with first.transaction():
+            made = await store.upsert_customer(
+                first, order.shop_id, order.customer, order.placed_at
+            )
+            racing = asyncio.create_task(
+                _upsert_in_transaction(second, order.placed_at)
+            )
+            await asyncio.sleep(0.3)
+            assert not racing.done()
+        updated = await racing
+    finally:
+        await first.close()
+        await second.close()
+
+    assert made is not None
+    assert updated is not None
+    assert made.created is True
+    assert updated.created is False
+    assert updated.record.customer_id == made.record.customer_id
+
+
+async def _upsert_in_transaction(
+    conn: asyncpg.Connection, as_of: object
+) -> store.CustomerUpsert | None:
+    order = EXAMPLE_ORDER
+    async with conn.transaction():
+        return await store.upsert_customer(
+            conn, order.shop_id, order.customer, order.placed_at
+        )
+
+
+async def test_an_older_order_handled_late_keeps_the_newer_profile(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-2", minutes_later=10, last_name="Byron", phone=None))
+        await crm.wait_for_events(CustomerUpserted)
+        await crm.send(placed("ord-1", last_name="Lovelace", phone="+44 20 7946 0000"))
+        await crm.wait_for_events(CustomerUpserted, 2)
+
+    [row] = await crm.fetch("SELECT last_name, phone FROM customers")
+    assert row["last_name"] == "Byron"
+    assert row["phone"] == "+44 20 7946 0000"
+
+
+async def test_redelivered_order_is_recorded_once(crm: CrmHarness) -> None:
+    service = crm.service()
+    order = placed("ord-1")
+    async with crm.running(service):
+        await crm.send(order)
+        await crm.send(order)
+        await crm.send(placed("ord-1"))
+        await crm.wait_for_events(CustomerUpserted, 2)
+
+    assert await crm.count("customer_orders") == 1
+    assert len(await crm.events(CustomerUpserted)) == 2
+
+
+async def test_order_without_email_or_customer_id_records_nobody(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    anonymous = placed("ord-0", email=None, platform_customer_id=None)
+    async with crm.running(service):
+        await crm.send(anonymous)
+        await crm.send(placed("ord-1"))
+        await crm.wait_for_events(CustomerUpserted)
+
+    assert await crm.count("customers") == 1
+    assert await crm.count("customer_orders") == 1
+
+
+async def test_customer_shows_orders_and_lifetime_value_per_currency(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-1"))
+        await crm.send(placed("ord-2", minutes_later=1))
+        [event, _] = await crm.wait_for_events(CustomerUpserted, 2)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
+        ) as client:
+            response = await client.get(f"/customers/{event['customer_id']}")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["orders"] == 2
+    total = EXAMPLE_ORDER.totals.total
+    assert Decimal(body["lifetime_value"]["EUR"]) == total * 2
