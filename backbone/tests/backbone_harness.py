@@ -217,5 +217,5 @@ class Harness:
 @asynccontextmanager
 async def _running_and_consuming(service: Service) -> AsyncIterator[None]:
     async with service.running():
-        await eventually(service._broker_ready)
+        await eventually(service.broker_ready)
         yield

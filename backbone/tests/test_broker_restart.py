@@ -46,7 +46,7 @@ async def test_every_event_arrives_across_a_broker_restart(harness: Harness) -> 
         await _restart_broker()
         await production
         await eventually(lambda: _all_applied(harness, consumer.name), timeout=120)
-        ready_again = await consumer._broker_ready() and await producer._broker_ready()
+        ready_again = await consumer.broker_ready() and await producer.broker_ready()
 
     rows = await harness.fetch(
         "SELECT count(*) AS applied, count(DISTINCT thing_id) AS things"

@@ -2,7 +2,8 @@
 
     OrderflowError                 root of every error Orderflow raises
     ├── TransientError             worth another attempt later (network, locks,
-    │                              an API's 5xx or 429, SMTP 4xx)
+    │   │                          an API's 5xx or 429, SMTP 4xx)
+    │   └── OrderNotYetKnown       an event overtook the order it is about
     └── PermanentError             will fail the same way every time
         └── InvalidEvent           the envelope or payload does not validate
 
@@ -28,6 +29,18 @@ class TransientError(OrderflowError):
     """A failure that a later attempt may not meet."""
 
     transient = True
+
+
+class OrderNotYetKnown(TransientError):
+    """An event about an order arrived before the order itself.
+
+    Services consume at their own pace, so a payment can overtake its order;
+    the delay tiers bring the event back once the order is there.
+    """
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} is not recorded yet")
+        self.order_id = order_id
 
 
 class PermanentError(OrderflowError):

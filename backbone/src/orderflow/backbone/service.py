@@ -150,7 +150,7 @@ class Service:
             lifespan=self._lifespan,
         )
         required = {"database"} if self.ready_without_broker else {"database", "broker"}
-        checks = {"database": self._database_ready, "broker": self._broker_ready}
+        checks = {"database": self._database_ready, "broker": self.broker_ready}
         app.include_router(health_router(checks, required))
         app.add_api_route(
             "/asyncapi.json",
@@ -297,7 +297,8 @@ class Service:
             return False
         return True
 
-    async def _broker_ready(self) -> bool:
+    async def broker_ready(self) -> bool:
+        """Whether the service is connected and consuming."""
         if not self._broker_connected:
             return False
         try:

@@ -15,6 +15,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,7 +25,9 @@ import pytest
 
 from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
-from orderflow.contracts.envelope import Envelope
+from orderflow.backbone.service import Service
+from orderflow.contracts.envelope import Envelope, wrap
+from orderflow.contracts.examples import EXAMPLES
 
 _ADMIN_DATABASE_URL = os.environ.get(
     "ORDERFLOW_TEST_DATABASE_ADMIN_URL",
@@ -112,7 +115,41 @@ async def publish_event(amqp_url: str, envelope: Envelope[Any]) -> None:
         )
 
 
-async def drop_service(amqp_url: str, database_url: str, service: Any) -> None:
+def settings_for_tests(amqp_url: str, database_url: str) -> dict[str, Any]:
+    """Settings for a service under test: this session's servers, quick retries."""
+    return {
+        "amqp_url": amqp_url,
+        "database_url": database_url,
+        "retry_delays": [0.3, 0.3, 0.3],
+        "outbox_poll_interval": 0.2,
+        "shutdown_grace": 5.0,
+    }
+
+
+def example_event(routing_key: str, **changes: Any) -> Envelope[Any]:
+    """The catalogue's example of an event, with some fields changed."""
+    payload = EXAMPLES[routing_key].model_copy(update=changes)
+    correlation_id = str(getattr(payload, "order_id", routing_key))
+    return wrap(payload, producer="tests", correlation_id=correlation_id)
+
+
+@asynccontextmanager
+async def consuming(
+    service: Service, amqp_url: str, database_url: str
+) -> AsyncIterator[Service]:
+    """Run a service until the test ends, then remove its queues and schema."""
+    async with service.running():
+        await eventually(service.broker_ready)
+        yield service
+    await drop_service(amqp_url, database_url, service)
+
+
+async def rows(service: Service, query: str, *args: Any) -> list[asyncpg.Record]:
+    async with service.pool.acquire() as conn:
+        return list(await conn.fetch(query, *args))
+
+
+async def drop_service(amqp_url: str, database_url: str, service: Service) -> None:
     """Remove a test service's queues and schema."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:

@@ -5,6 +5,13 @@ from __future__ import annotations
 from importlib import resources
 
 from orderflow.backbone.service import Service
+from orderflow.contracts import (
+    OrderCancelled,
+    OrderFulfilled,
+    OrderRefunded,
+    ShipmentDelivered,
+)
+from orderflow.feedback import handlers
 from orderflow.feedback.settings import DEFAULT_PORT, Settings
 
 DESCRIPTION = "Step 5: asks for reviews, keeps them and publishes the good ones."
@@ -13,10 +20,15 @@ DESCRIPTION = "Step 5: asks for reviews, keeps them and publishes the good ones.
 def create_service(settings: Settings | None = None) -> Service:
     """Build the feedback service with its handlers and routes."""
     settings = settings or Settings()
-    return Service(
+    service = Service(
         "feedback",
         settings,
         port=DEFAULT_PORT,
         description=DESCRIPTION,
         migrations=resources.files("orderflow.feedback") / "migrations",
     )
+    service.subscribe(OrderFulfilled, handlers.note_fulfilment)
+    service.subscribe(ShipmentDelivered, handlers.note_delivery)
+    service.subscribe(OrderCancelled, handlers.note_cancellation)
+    service.subscribe(OrderRefunded, handlers.note_refund)
+    return service

@@ -7,7 +7,7 @@ and comes back through the delay tiers once the order has been recorded.
 
 from __future__ import annotations
 
-from orderflow.backbone.errors import TransientError
+from orderflow.backbone.errors import OrderNotYetKnown
 from orderflow.backbone.logging import get_logger
 from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.contracts import (
@@ -21,14 +21,6 @@ from orderflow.contracts import (
 )
 
 log = get_logger(__name__)
-
-
-class OrderNotYetKnown(TransientError):
-    """An event about an order arrived before the order itself."""
-
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"order {order_id} is not recorded yet")
-        self.order_id = order_id
 
 
 async def record_order(event: Envelope[OrderPlaced], uow: UnitOfWork) -> None:
