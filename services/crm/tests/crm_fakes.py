@@ -351,6 +351,8 @@ class SmtpInbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.deferred: list[EmailMessage] = []
+        self.refused: list[str] = []
         self.deferrals = 0
 
     def defer_next(self, times: int = 1) -> None:
@@ -365,6 +367,7 @@ class SmtpInbox:
         options: list[str],
     ) -> str:
         if address.endswith("@bounce.test"):
+            self.refused.append(address)
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -372,12 +375,14 @@ class SmtpInbox:
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
+        message = message_from_bytes(
+            envelope.original_content or b"", policy=policy.default
+        )
+        assert isinstance(message, EmailMessage)
         if self.deferrals:
             self.deferrals -= 1
+            self.deferred.append(message)
             return "451 4.3.0 Temporary failure, try again later"
-        content = envelope.original_content or b""
-        message = message_from_bytes(content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
         self.messages.append(message)
         return "250 Message accepted for delivery"
 

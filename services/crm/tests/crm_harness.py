@@ -99,7 +99,7 @@ class CrmHarness:
     @asynccontextmanager
     async def running(self, service: Service) -> AsyncIterator[None]:
         async with service.running():
-            await eventually(service._broker_ready)
+            await eventually(service.broker_ready)
             yield
 
     async def send(self, envelope: Envelope[Any]) -> None:

@@ -67,6 +67,11 @@ from orderflow.crm.errors import ConfirmationRejected, UnaddressableCustomer
 
 log = get_logger(__name__)
 
+# Headers are folded only past SMTP's hard limit of 998 characters: Python's
+# parser keeps the whitespace of a folded `Message-ID`, which would make the
+# same message carry two different-looking ids.
+STORED_MAIL = policy.default.clone(max_line_length=998)
+
 
 class CrmHandlers:
     """crm's handlers and what they need: renderer, mailer, CRMs, the pool."""
@@ -132,7 +137,7 @@ class CrmHandlers:
             order,
             record.customer_id,
             str(message["Message-ID"]),
-            message.as_bytes(),
+            message.as_bytes(policy=STORED_MAIL),
         )
         if recorded:
             uow.emit(
@@ -234,6 +239,6 @@ async def erase_customer(
 
 
 def _parse(message: bytes) -> EmailMessage:
-    parsed = message_from_bytes(message, policy=policy.default)
+    parsed = message_from_bytes(message, policy=STORED_MAIL)
     assert isinstance(parsed, EmailMessage)
     return parsed
