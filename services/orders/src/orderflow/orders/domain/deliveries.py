@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from uuid import UUID, uuid5
 
 from orderflow.contracts import (
@@ -32,7 +33,7 @@ class OrderKey:
     shop_id: str
     platform_order_id: str
 
-    @property
+    @cached_property
     def order_id(self) -> str:
         """Orderflow's id of the order."""
         return str(uuid5(_ORDER_IDS, f"{self.shop_id}\n{self.platform_order_id}"))
