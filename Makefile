@@ -7,7 +7,7 @@ PACKAGES := contracts backbone $(addprefix services/,$(SERVICES))
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 
 .DEFAULT_GOAL := help
-.PHONY: help install servers test lint format schemas demo run bench-backbone
+.PHONY: help install servers test lint format schemas demo run bench-backbone bench-ingest
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -54,3 +54,6 @@ demo: servers  ## Run the whole pipeline on a sample order and show its events
 
 bench-backbone: servers  ## Inbox+outbox subscription against a bare aio-pika consumer
 	$(BIN)/python backbone/bench/bench_backbone.py
+
+bench-ingest: servers  ## Signed Shopify webhooks into the orders service: rate, p50/p99
+	$(BIN)/python services/orders/bench/bench_ingest.py
