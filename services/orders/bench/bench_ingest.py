@@ -23,6 +23,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import os
 import platform
 import signal
@@ -39,7 +40,6 @@ from pathlib import Path
 
 import aio_pika
 import asyncpg
-from shopify_payload import shopify_order
 
 SIGNING_KEY = "bench-shopify-signing-key"
 AMQP_URL = os.environ.get("ORDERFLOW_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -50,6 +50,7 @@ ADMIN_URL = os.environ.get(
 )
 DATABASE = "orderflow_bench_ingest"
 ROOT = Path(__file__).resolve().parents[3]
+ORDER = json.loads((Path(__file__).parent / "shopify_order.json").read_text())
 
 
 @dataclass
@@ -73,6 +74,19 @@ class Phase:
             f" {self.failed} in {self.seconds:.1f} s = {rate:.0f} accepted/s;"
             f" latency p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
         )
+
+
+def shopify_order(number: int) -> bytes:
+    """The sample order (about 10 KB) as a new order with its own ids."""
+    order = dict(ORDER)
+    order["id"] = 5600000000000 + number
+    order["name"] = f"#{number}"
+    order["order_number"] = order["number"] = number
+    order["line_items"] = [
+        line | {"id": 13510000000000 + number * 100 + index}
+        for index, line in enumerate(ORDER["line_items"])
+    ]
+    return json.dumps(order).encode()
 
 
 def signed_request(number: int, port: int) -> bytes:
@@ -206,8 +220,7 @@ async def recreate_database() -> str:
 async def stored_orders(database_url: str) -> int:
     conn = await asyncpg.connect(database_url)
     try:
-        count: int = await conn.fetchval("SELECT count(*) FROM orders.orders")
-        return count
+        return int(await conn.fetchval("SELECT count(*) FROM orders.orders"))
     finally:
         await conn.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 from orders_fakes import (
     SHOPIFY_OLD_KEY,
@@ -19,12 +20,16 @@ PATH = "/webhooks/shopify"
 
 
 async def _send(
-    orders: OrdersHarness, payload: dict, topic: str = "orders/create", **kw: str
-) -> dict:
+    orders: OrdersHarness,
+    payload: dict[str, Any],
+    topic: str = "orders/create",
+    **kw: str,
+) -> dict[str, Any]:
     body = encode(payload)
     response = await orders.post(PATH, body, shopify_headers(body, topic, **kw))
     assert response.status_code == 200, response.text
-    return response.json()
+    receipt: dict[str, Any] = response.json()
+    return receipt
 
 
 async def test_order_is_normalised_into_order_placed(orders: OrdersHarness) -> None:
