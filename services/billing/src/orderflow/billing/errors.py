@@ -30,6 +30,12 @@ class InvoiceNotIssued(BillingError, TransientError):
         self.order_id = order_id
 
 
+class PaymentNotRecorded(BillingError, TransientError):
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"no payment for {reference} yet")
+        self.reference = reference
+
+
 class StripeUnavailable(BillingError, TransientError):
     """Stripe did not answer, or answered 429 or 5xx."""
 

@@ -167,3 +167,11 @@ def _issued(row: asyncpg.Record) -> IssuedDocument:
         document=Document.model_validate_json(row["content"]),
         access_token=row["access_token"],
     )
+
+
+async def credit_notes_of(conn: Connection, invoice_id: uuid.UUID) -> int:
+    """How many credit notes refer to the invoice."""
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM documents WHERE credited_document_id = $1", invoice_id
+    )
+    return count

@@ -40,11 +40,16 @@ CREATE TABLE payments (
     UNIQUE (shop_id, order_id)
 );
 
--- Each refund once, by the platform's or the provider's id.
+-- Each refund once, by the platform's or the provider's id, with the lines
+-- it names as [line id, quantity, gross amount] for its credit note.
 CREATE TABLE refunds (
     refund_id text PRIMARY KEY,
     payment_id uuid NOT NULL REFERENCES payments (payment_id),
     amount numeric NOT NULL CHECK (amount > 0),
+    full_refund boolean NOT NULL,
+    lines jsonb NOT NULL DEFAULT '[]',
+    shipping numeric NOT NULL DEFAULT 0,
+    reason text,
     recorded_at timestamptz NOT NULL DEFAULT now()
 );
 

@@ -1,0 +1,183 @@
+"""Stripe through its official SDK: products, Checkout Sessions, refunds, webhooks.
+
+Every write carries an idempotency key derived from what it is about (the
+SKU, the payment, the refund), so a retried handler gets the object Stripe
+made the first time instead of a second one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from orderflow.backbone.logging import get_logger
+from orderflow.billing.errors import (
+    StripeRejected,
+    StripeUnavailable,
+    WebhookNotVerified,
+)
+
+log = get_logger(__name__)
+
+_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError)
+
+
+@dataclass(frozen=True)
+class RegisteredProduct:
+    product_id: str
+    price_id: str
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified Stripe event: its id, type and the object it is about."""
+
+    event_id: str
+    type: str
+    object: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Checkout:
+    session_id: str
+    url: str
+
+
+class StripeGateway:
+    """The calls billing makes to Stripe, with errors mapped to billing's."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        webhook_secret: str | None,
+        api_base: str = "https://api.stripe.com",
+    ) -> None:
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base},
+            http_client=stripe.HTTPXClient(timeout=30),
+            max_network_retries=2,
+        )
+        self._webhook_secret = webhook_secret
+
+    async def register_product(
+        self,
+        *,
+        shop_id: str,
+        sku: str,
+        title: str,
+        unit_amount: int,
+        currency: str,
+    ) -> RegisteredProduct:
+        """Create the product and its price, once per shop and SKU."""
+        key = f"{shop_id}:{sku}"
+        metadata = {"shop_id": shop_id, "sku": sku}
+        product = await self._call(
+            "products.create",
+            self._client.v1.products.create_async(
+                {"name": title, "metadata": metadata},
+                {"idempotency_key": f"product:{key}"},
+            ),
+        )
+        price = await self._call(
+            "prices.create",
+            self._client.v1.prices.create_async(
+                {
+                    "product": product.id,
+                    "unit_amount": unit_amount,
+                    "currency": currency.lower(),
+                    "metadata": metadata,
+                },
+                {"idempotency_key": f"price:{key}"},
+            ),
+        )
+        return RegisteredProduct(product_id=product.id, price_id=price.id)
+
+    async def create_checkout(
+        self,
+        *,
+        payment_id: str,
+        order_id: str,
+        order_number: str,
+        amount: int,
+        currency: str,
+        email: str | None,
+        success_url: str,
+        cancel_url: str,
+    ) -> Checkout:
+        """A Checkout Session for the whole order, with the payment's id on it."""
+        metadata = {"payment_id": payment_id, "order_id": order_id}
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "client_reference_id": payment_id,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": amount,
+                        "product_data": {"name": f"Order {order_number}"},
+                    },
+                }
+            ],
+        }
+        if email:
+            params["customer_email"] = email
+        session = await self._call(
+            "checkout.sessions.create",
+            self._client.v1.checkout.sessions.create_async(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": f"checkout:{payment_id}"},
+            ),
+        )
+        return Checkout(session_id=session.id, url=session.url or "")
+
+    async def refund(self, *, payment_intent: str, amount: int, refund_key: str) -> str:
+        """Refund part or all of a payment; returns Stripe's refund id."""
+        refund = await self._call(
+            "refunds.create",
+            self._client.v1.refunds.create_async(
+                {"payment_intent": payment_intent, "amount": amount},
+                {"idempotency_key": f"refund:{refund_key}"},
+            ),
+        )
+        return str(refund.id)
+
+    def verified_event(self, payload: bytes, signature: str) -> WebhookEvent:
+        """The webhook's event, if its `Stripe-Signature` header is right."""
+        if not self._webhook_secret:
+            raise WebhookNotVerified("no webhook secret is configured")
+        try:
+            self._client.construct_event(payload, signature, self._webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError):
+            raise WebhookNotVerified("the webhook signature does not match") from None
+        body = json.loads(payload)
+        return WebhookEvent(
+            event_id=body["id"], type=body["type"], object=body["data"]["object"]
+        )
+
+    async def _call(self, what: str, request: Any) -> Any:
+        try:
+            return await request
+        except _TRANSIENT as exc:
+            log.warning("stripe_call.failed", call=what, error=type(exc).__name__)
+            raise StripeUnavailable(f"{what}: {type(exc).__name__}") from None
+        except stripe.StripeError as exc:
+            log.warning(
+                "stripe_call.failed",
+                call=what,
+                error=type(exc).__name__,
+                status=exc.http_status,
+                request_id=exc.request_id,
+            )
+            if exc.http_status is None or exc.http_status >= 500:
+                raise StripeUnavailable(f"{what}: {exc.http_status}") from None
+            raise StripeRejected(f"{what}: {exc.http_status} {exc.code}") from None

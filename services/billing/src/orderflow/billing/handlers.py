@@ -1,0 +1,657 @@
+"""What billing does with each event: register, request, record, issue.
+
+Each handler runs in the transaction of its unit of work; the events it
+emits and the email it records commit with the change that caused them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from orderflow.backbone.logging import get_logger
+from orderflow.backbone.mail import message_id_for
+from orderflow.backbone.shop import ShopIdentity
+from orderflow.backbone.unit_of_work import UnitOfWork
+from orderflow.billing.adapters import invoice_store, mail_outbox, order_store
+from orderflow.billing.adapters import payment_store as payments
+from orderflow.billing.adapters.invoice_store import IssuedDocument
+from orderflow.billing.adapters.mail_outbox import OutgoingMail
+from orderflow.billing.adapters.payment_store import Payment, Refund
+from orderflow.billing.adapters.stripe_gateway import StripeGateway, WebhookEvent
+from orderflow.billing.domain.documents import (
+    BankDetails,
+    Document,
+    Party,
+    PaymentTerms,
+)
+from orderflow.billing.domain.invoicing import (
+    BillingOrder,
+    draft_credit_note,
+    draft_invoice,
+    refunded_charges,
+)
+from orderflow.billing.domain.tax import round_money
+from orderflow.billing.domain.wording import language_for, words
+from orderflow.billing.errors import (
+    InvoiceNotIssued,
+    OrderNotRecorded,
+    PaymentNotRecorded,
+)
+from orderflow.billing.settings import Settings
+from orderflow.contracts import (
+    CreditNoteIssued,
+    Envelope,
+    InvoiceIssued,
+    OrderPlaced,
+    OrderRefunded,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentMethod,
+    PaymentRefunded,
+    PaymentRequested,
+    PaymentSource,
+    ProductRegistered,
+    from_minor_units,
+    to_minor_units,
+)
+from orderflow.contracts import DocumentTotals as EventTotals
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What the handlers need beside the unit of work."""
+
+    settings: Settings
+    shop: ShopIdentity
+    gateway: StripeGateway | None
+
+    @property
+    def seller(self) -> Party:
+        shop = self.shop
+        return Party(
+            name=shop.legal_name,
+            line1=shop.street,
+            postal_code=shop.postal_code,
+            city=shop.city,
+            country=shop.country,
+            vat_id=shop.vat_id,
+            email=str(shop.email),
+        )
+
+    @property
+    def bank(self) -> BankDetails:
+        shop = self.shop
+        return BankDetails(bank_name=shop.bank_name, iban=shop.iban, bic=shop.bic)
+
+    def pdf_url(self, issued: IssuedDocument) -> str:
+        base = self.settings.public_url.rstrip("/")
+        return f"{base}/invoices/{issued.number}.pdf?token={issued.access_token}"
+
+
+async def record_order(
+    event: Envelope[OrderPlaced], uow: UnitOfWork, billing: Billing
+) -> None:
+    """Keep the order, register its products, and take or ask for its payment."""
+    placed = event.payload
+    order = BillingOrder.from_event(placed)
+    if not await order_store.record_order(uow.conn, order):
+        return
+
+    await register_products(placed, uow, billing)
+
+    if placed.paid:
+        await record_platform_payment(placed, uow)
+    elif billing.gateway is not None:
+        await request_card_payment(order, uow, billing, billing.gateway)
+    else:
+        await request_bank_transfer(order, uow, billing)
+
+
+async def register_products(
+    placed: OrderPlaced, uow: UnitOfWork, billing: Billing
+) -> None:
+    """Register each SKU not seen before, at Stripe too when it is configured."""
+    lines = {line.sku: line for line in placed.lines if line.sku}
+    new = await order_store.unregistered_skus(uow.conn, placed.shop_id, list(lines))
+    for sku in sorted(new):
+        line = lines[sku]
+        gateway_ids = None
+        if billing.gateway is not None:
+            gateway_ids = await billing.gateway.register_product(
+                shop_id=placed.shop_id,
+                sku=sku,
+                title=line.title,
+                unit_amount=_minor(line.unit_price, placed.currency),
+                currency=placed.currency,
+            )
+        product_id = await order_store.register_product(
+            uow.conn,
+            shop_id=placed.shop_id,
+            sku=sku,
+            title=line.title,
+            gateway_product_id=gateway_ids.product_id if gateway_ids else None,
+            gateway_price_id=gateway_ids.price_id if gateway_ids else None,
+        )
+        if product_id is None:
+            continue
+        uow.emit(
+            ProductRegistered(
+                shop_id=placed.shop_id,
+                product_id=str(product_id),
+                sku=sku,
+                title=line.title,
+                kind=line.kind,
+                platform_product_id=line.product_id,
+                platform_variant_id=line.variant_id,
+                gateway_product_id=gateway_ids.product_id if gateway_ids else None,
+            ),
+            correlation_id=placed.order_id,
+        )
+
+
+async def record_platform_payment(placed: OrderPlaced, uow: UnitOfWork) -> None:
+    """The platform took the money: record the payment as captured."""
+    payment = await payments.open_payment(
+        uow.conn,
+        shop_id=placed.shop_id,
+        order_id=placed.order_id,
+        amount=placed.totals.total,
+        currency=placed.currency,
+        source=PaymentSource.PLATFORM.value,
+        reference=placed.payment_reference,
+    )
+    await capture(
+        payment,
+        uow,
+        amount=placed.totals.total,
+        source=PaymentSource.PLATFORM,
+        gateway=placed.payment_gateway,
+        reference=placed.payment_reference,
+        captured_at=placed.placed_at,
+    )
+
+
+async def request_card_payment(
+    order: BillingOrder, uow: UnitOfWork, billing: Billing, gateway: StripeGateway
+) -> None:
+    """Open a Stripe Checkout Session and email its link to the customer."""
+    amount = order.totals.total
+    payment = await payments.open_payment(
+        uow.conn,
+        shop_id=order.shop_id,
+        order_id=order.order_id,
+        amount=amount,
+        currency=order.currency,
+        source=PaymentSource.STRIPE.value,
+    )
+    checkout = await gateway.create_checkout(
+        payment_id=str(payment.payment_id),
+        order_id=order.order_id,
+        order_number=order.order_number,
+        amount=_minor(amount, order.currency),
+        currency=order.currency,
+        email=order.customer.email,
+        success_url=billing.settings.checkout_success_url,
+        cancel_url=billing.settings.checkout_cancel_url,
+    )
+    await payments.attach_checkout(
+        uow.conn, payment.payment_id, checkout.session_id, checkout.url
+    )
+
+    if order.customer.email:
+        await _record_payment_mail(order, uow, billing, checkout.url)
+    uow.emit(
+        PaymentRequested(
+            shop_id=order.shop_id,
+            order_id=order.order_id,
+            payment_id=str(payment.payment_id),
+            amount=amount,
+            currency=order.currency,
+            method=PaymentMethod.CARD,
+            reference=checkout.session_id,
+            payment_url=checkout.url,
+        ),
+        correlation_id=order.order_id,
+    )
+    log.info("payment.requested", order_id=order.order_id, method="card")
+
+
+async def _record_payment_mail(
+    order: BillingOrder, uow: UnitOfWork, billing: Billing, url: str
+) -> None:
+    w = words(language_for(order.customer.locale, billing.shop.default_language))
+    values = {
+        "order": order.order_number,
+        "amount": order.totals.total,
+        "currency": order.currency,
+        "url": url,
+    }
+    await mail_outbox.record(
+        uow.conn,
+        OutgoingMail(
+            message_id=message_id_for(
+                "payment-request", order.order_id, billing.shop.mail_domain
+            ),
+            shop_id=order.shop_id,
+            purpose="payment_request",
+            recipient=order.customer.email or "",
+            subject=w["mail_payment_subject"].format(**values),
+            body=w["mail_payment_body"].format(**values),
+        ),
+    )
+
+
+async def request_bank_transfer(
+    order: BillingOrder, uow: UnitOfWork, billing: Billing
+) -> None:
+    """Without a payment provider the invoice asks for a bank transfer."""
+    amount = order.totals.total
+    payment = await payments.open_payment(
+        uow.conn,
+        shop_id=order.shop_id,
+        order_id=order.order_id,
+        amount=amount,
+        currency=order.currency,
+        source=PaymentSource.BANK_TRANSFER.value,
+        reference=order.order_number,
+    )
+    due_at = datetime.now(UTC) + timedelta(days=billing.settings.payment_due_days)
+    terms = PaymentTerms(
+        paid=False,
+        method=PaymentMethod.BANK_TRANSFER.value,
+        reference=order.order_number,
+        due_date=due_at.date(),
+        bank=billing.bank,
+    )
+
+    await issue_invoice_of(order, terms, uow, billing)
+    uow.emit(
+        PaymentRequested(
+            shop_id=order.shop_id,
+            order_id=order.order_id,
+            payment_id=str(payment.payment_id),
+            amount=amount,
+            currency=order.currency,
+            method=PaymentMethod.BANK_TRANSFER,
+            reference=order.order_number,
+            due_at=due_at,
+        ),
+        correlation_id=order.order_id,
+    )
+    log.info("payment.requested", order_id=order.order_id, method="bank_transfer")
+
+
+async def capture(
+    payment: Payment,
+    uow: UnitOfWork,
+    *,
+    amount: Decimal,
+    source: PaymentSource,
+    captured_at: datetime,
+    gateway: str | None = None,
+    reference: str | None = None,
+) -> None:
+    """Record the capture once; a second report of it changes nothing."""
+    if payment.facts.is_captured:
+        return
+    facts = replace(payment.facts, captured=amount)
+    await payments.save_facts(
+        uow.conn,
+        payment.payment_id,
+        facts,
+        reference if source is PaymentSource.STRIPE else None,
+    )
+
+    uow.emit(
+        PaymentCaptured(
+            shop_id=payment.shop_id,
+            order_id=payment.order_id,
+            payment_id=str(payment.payment_id),
+            amount=amount,
+            currency=payment.currency,
+            captured_at=captured_at,
+            source=source,
+            gateway=gateway,
+            reference=reference,
+        ),
+        correlation_id=payment.order_id,
+    )
+    log.info("payment.captured", order_id=payment.order_id, source=source.value)
+
+
+async def issue_invoice(
+    event: Envelope[PaymentCaptured], uow: UnitOfWork, billing: Billing
+) -> None:
+    """Invoice a paid order, once."""
+    captured = event.payload
+    order = await order_store.order(uow.conn, captured.shop_id, captured.order_id)
+    if order is None:
+        raise OrderNotRecorded(captured.order_id)
+    if await invoice_store.invoice_of_order(uow.conn, order.shop_id, order.order_id):
+        return
+
+    terms = PaymentTerms(
+        paid=True,
+        method=captured.gateway or captured.source.value,
+        reference=captured.reference or captured.payment_id,
+    )
+    await issue_invoice_of(order, terms, uow, billing)
+
+
+async def issue_invoice_of(
+    order: BillingOrder, terms: PaymentTerms, uow: UnitOfWork, billing: Billing
+) -> IssuedDocument:
+    language = language_for(order.customer.locale, billing.shop.default_language)
+    draft = draft_invoice(
+        order, seller=billing.seller, language=language, payment=terms
+    )
+    if draft.totals_disagree:
+        log.warning("invoice_totals.disagreed", order_id=order.order_id)
+
+    issued = await invoice_store.issue(uow.conn, draft, issued_at=datetime.now(UTC))
+    await _record_document_mail(issued, uow, billing)
+
+    document = issued.document
+    uow.emit(
+        InvoiceIssued(
+            shop_id=order.shop_id,
+            order_id=order.order_id,
+            invoice_id=str(issued.document_id),
+            invoice_number=issued.number,
+            series=document.series or "",
+            issued_at=document.issued_at or datetime.now(UTC),
+            totals=_event_totals(document),
+            pdf_url=billing.pdf_url(issued),
+            customer_email=order.customer.email,
+        ),
+        correlation_id=order.order_id,
+    )
+    log.info(
+        "invoice.issued", invoice_id=str(issued.document_id), order_id=order.order_id
+    )
+    return issued
+
+
+async def record_refund(
+    event: Envelope[OrderRefunded], uow: UnitOfWork, billing: Billing
+) -> None:
+    """Record a refund made at the platform, or make it at Stripe, once."""
+    refunded = event.payload
+    payment = await payments.of_order(uow.conn, refunded.shop_id, refunded.order_id)
+    if payment is None:
+        raise OrderNotRecorded(refunded.order_id)
+    refund = Refund(
+        refund_id=refunded.refund_id,
+        amount=refunded.amount,
+        full=refunded.full,
+        lines=tuple((r.line_id, r.quantity, r.amount) for r in refunded.lines),
+        shipping=refunded.shipping,
+        reason=refunded.reason,
+    )
+    if not await payments.record_refund(uow.conn, payment.payment_id, refund):
+        return
+
+    gateway = billing.gateway
+    if payment.source == PaymentSource.STRIPE and gateway and payment.payment_intent_id:
+        await gateway.refund(
+            payment_intent=payment.payment_intent_id,
+            amount=_minor(refund.amount, payment.currency),
+            refund_key=refund.refund_id,
+        )
+    await refund_payment(payment, refund, uow, refunded_at=refunded.refunded_at)
+
+
+async def refund_payment(
+    payment: Payment, refund: Refund, uow: UnitOfWork, *, refunded_at: datetime
+) -> None:
+    """Add a recorded refund to the payment's facts and announce it."""
+    facts = replace(payment.facts, refunded=payment.facts.refunded + refund.amount)
+    await payments.save_facts(uow.conn, payment.payment_id, facts)
+
+    uow.emit(
+        PaymentRefunded(
+            shop_id=payment.shop_id,
+            order_id=payment.order_id,
+            payment_id=str(payment.payment_id),
+            refund_id=refund.refund_id,
+            amount=refund.amount,
+            currency=payment.currency,
+            refunded_at=refunded_at,
+            reason=refund.reason,
+            full=refund.full,
+        ),
+        correlation_id=payment.order_id,
+    )
+    log.info("payment.refunded", order_id=payment.order_id, status=facts.status.value)
+
+
+async def issue_credit_note(
+    event: Envelope[PaymentRefunded], uow: UnitOfWork, billing: Billing
+) -> None:
+    """Credit the order's invoice for a refund, once per refund."""
+    refunded = event.payload
+    conn = uow.conn
+    invoice = await invoice_store.invoice_of_order(
+        conn, refunded.shop_id, refunded.order_id
+    )
+    if invoice is None:
+        raise InvoiceNotIssued(refunded.order_id)
+    if await invoice_store.credit_note_of_refund(
+        conn, refunded.shop_id, refunded.refund_id
+    ):
+        return
+    refund = await payments.refund(conn, refunded.refund_id) or Refund(
+        refund_id=refunded.refund_id, amount=refunded.amount, full=refunded.full
+    )
+
+    whole = refund.full and not await invoice_store.credit_notes_of(
+        conn, invoice.document_id
+    )
+    charges = refunded_charges(
+        invoice.document,
+        amount=refund.amount,
+        lines=refund.lines,
+        shipping=refund.shipping,
+        full=whole,
+    )
+    draft = draft_credit_note(
+        invoice.document,
+        charges,
+        payment=invoice.document.payment.model_copy(
+            update={"paid": True, "reference": refund.refund_id}
+        ),
+        refunded_on=refunded.refunded_at.date(),
+        reason=refund.reason,
+    )
+    issued = await invoice_store.issue(
+        conn,
+        draft,
+        issued_at=datetime.now(UTC),
+        credited_document_id=invoice.document_id,
+        refund_id=refund.refund_id,
+    )
+    await _record_document_mail(issued, uow, billing)
+
+    _emit_credit_note(issued, invoice, refunded, uow, billing)
+
+
+def _emit_credit_note(
+    issued: IssuedDocument,
+    invoice: IssuedDocument,
+    refunded: PaymentRefunded,
+    uow: UnitOfWork,
+    billing: Billing,
+) -> None:
+    document = issued.document
+    uow.emit(
+        CreditNoteIssued(
+            shop_id=document.shop_id,
+            order_id=document.order_id,
+            credit_note_id=str(issued.document_id),
+            credit_note_number=issued.number,
+            series=document.series or "",
+            invoice_number=invoice.number,
+            issued_at=document.issued_at or datetime.now(UTC),
+            totals=_event_totals(document),
+            refund_id=refunded.refund_id,
+            reason=document.reason,
+            pdf_url=billing.pdf_url(issued),
+            customer_email=document.buyer.email,
+        ),
+        correlation_id=document.order_id,
+    )
+    log.info(
+        "credit_note.issued",
+        credit_note_id=str(issued.document_id),
+        order_id=document.order_id,
+    )
+
+
+async def _record_document_mail(
+    issued: IssuedDocument, uow: UnitOfWork, billing: Billing
+) -> None:
+    document = issued.document
+    if not document.buyer.email:
+        return
+    kind = document.kind.value
+    w = words(document.language)
+    values = {"number": issued.number, "order": document.order_number}
+    await mail_outbox.record(
+        uow.conn,
+        OutgoingMail(
+            message_id=message_id_for(
+                kind.replace("_", "-"),
+                str(issued.document_id),
+                billing.shop.mail_domain,
+            ),
+            shop_id=document.shop_id,
+            purpose=kind,
+            recipient=document.buyer.email,
+            subject=w[f"mail_{kind}_subject"].format(**values),
+            body=w[f"mail_{kind}_body"].format(**values),
+            document_id=issued.document_id,
+        ),
+    )
+
+
+def _event_totals(document: Document) -> EventTotals:
+    totals = document.totals
+    return EventTotals(
+        net=totals.net, tax=totals.tax, gross=totals.gross, currency=document.currency
+    )
+
+
+def _minor(amount: Decimal, currency: str) -> int:
+    return to_minor_units(round_money(amount, currency), currency)
+
+
+async def apply_stripe_event(
+    event: WebhookEvent, uow: UnitOfWork, billing: Billing
+) -> None:
+    """Apply a verified Stripe webhook once, whatever order they arrive in."""
+    if not await payments.first_sight_of_gateway_event(
+        uow.conn, event.event_id, event.type
+    ):
+        return
+    apply = _STRIPE_EVENTS.get(event.type)
+    if apply is not None:
+        await apply(event.object, uow)
+
+
+async def _checkout_completed(session: dict[str, Any], uow: UnitOfWork) -> None:
+    payment = await payments.by_checkout_session(uow.conn, session["id"])
+    if payment is None or session.get("payment_status") != "paid":
+        return
+    await capture(
+        payment,
+        uow,
+        amount=from_minor_units(session["amount_total"], payment.currency),
+        source=PaymentSource.STRIPE,
+        gateway="stripe",
+        reference=session.get("payment_intent"),
+        captured_at=datetime.now(UTC),
+    )
+
+
+async def _intent_succeeded(intent: dict[str, Any], uow: UnitOfWork) -> None:
+    payment = await _payment_of_intent(intent, uow)
+    if payment is None:
+        return
+    await capture(
+        payment,
+        uow,
+        amount=from_minor_units(intent["amount_received"], payment.currency),
+        source=PaymentSource.STRIPE,
+        gateway="stripe",
+        reference=intent["id"],
+        captured_at=datetime.now(UTC),
+    )
+
+
+async def _intent_failed(intent: dict[str, Any], uow: UnitOfWork) -> None:
+    payment = await _payment_of_intent(intent, uow)
+    if payment is None or payment.facts.is_captured:
+        return
+    await payments.save_facts(
+        uow.conn, payment.payment_id, replace(payment.facts, failed=True), intent["id"]
+    )
+
+    error = intent.get("last_payment_error") or {}
+    uow.emit(
+        PaymentFailed(
+            shop_id=payment.shop_id,
+            order_id=payment.order_id,
+            payment_id=str(payment.payment_id),
+            amount=payment.amount,
+            currency=payment.currency,
+            failed_at=datetime.now(UTC),
+            reason=str(error.get("type") or "payment_failed"),
+            code=error.get("decline_code") or error.get("code"),
+        ),
+        correlation_id=payment.order_id,
+    )
+    log.info("payment.failed", order_id=payment.order_id)
+
+
+async def _charge_refunded(charge: dict[str, Any], uow: UnitOfWork) -> None:
+    """Stripe reports the charge's refunded total; record what is new in it."""
+    intent_id = charge.get("payment_intent")
+    payment = (
+        await payments.by_payment_intent(uow.conn, intent_id) if intent_id else None
+    )
+    if payment is None:
+        raise PaymentNotRecorded(intent_id or charge["id"])
+    refunded = from_minor_units(charge["amount_refunded"], payment.currency)
+    new = refunded - payment.facts.refunded
+    if new <= 0:
+        return
+    refund = Refund(
+        refund_id=f"{charge['id']}:{charge['amount_refunded']}",
+        amount=new,
+        full=refunded >= payment.facts.captured,
+    )
+
+    await payments.record_refund(uow.conn, payment.payment_id, refund)
+    await refund_payment(payment, refund, uow, refunded_at=datetime.now(UTC))
+
+
+async def _payment_of_intent(intent: dict[str, Any], uow: UnitOfWork) -> Payment | None:
+    payment_id = (intent.get("metadata") or {}).get("payment_id")
+    if payment_id:
+        return await payments.by_id(uow.conn, uuid.UUID(payment_id))
+    return await payments.by_payment_intent(uow.conn, intent["id"])
+
+
+_STRIPE_EVENTS: dict[str, Callable[[dict[str, Any], UnitOfWork], Awaitable[None]]] = {
+    "checkout.session.completed": _checkout_completed,
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.payment_failed": _intent_failed,
+    "charge.refunded": _charge_refunded,
+}

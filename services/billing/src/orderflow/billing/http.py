@@ -1,0 +1,67 @@
+"""billing's HTTP routes: Stripe's webhooks and the documents' PDFs."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+
+from orderflow.backbone.errors import TransientError
+from orderflow.backbone.logging import get_logger
+from orderflow.backbone.service import Service
+from orderflow.billing import handlers
+from orderflow.billing.adapters import invoice_store
+from orderflow.billing.delivery import DocumentDelivery
+from orderflow.billing.errors import WebhookNotVerified
+from orderflow.billing.handlers import Billing
+
+log = get_logger(__name__)
+
+
+def billing_routes(
+    service: Service, billing: Billing, delivery: DocumentDelivery
+) -> APIRouter:
+    router = APIRouter(tags=["billing"])
+
+    @router.post("/stripe/webhook", summary="Receive Stripe's events")
+    async def stripe_webhook(request: Request) -> dict[str, str]:
+        if billing.gateway is None:
+            raise HTTPException(404, "Stripe is not configured")
+        signature = request.headers.get("Stripe-Signature", "")
+        try:
+            event = billing.gateway.verified_event(await request.body(), signature)
+        except WebhookNotVerified:
+            log.warning("stripe_webhook.refused")
+            raise HTTPException(400, "signature does not match") from None
+        try:
+            async with service.unit_of_work() as uow:
+                await handlers.apply_stripe_event(event, uow, billing)
+        except TransientError as exc:
+            log.info("stripe_webhook.deferred", event_id=event.event_id)
+            raise HTTPException(503, type(exc).__name__) from None
+        log.info("stripe_webhook.applied", event_id=event.event_id, type=event.type)
+        return {"status": "ok"}
+
+    @router.get(
+        "/invoices/{number}.pdf",
+        summary="An invoice's or credit note's PDF",
+        response_class=Response,
+    )
+    async def document_pdf(number: str, token: str = Query(...)) -> Response:
+        async with service.pool.acquire() as conn:
+            found = await invoice_store.by_number(conn, number)
+        allowed = [
+            issued
+            for issued in found
+            if secrets.compare_digest(issued.access_token, token)
+        ]
+        if not allowed:
+            raise HTTPException(404, "no such document")
+        pdf = await delivery.pdf(allowed[0])
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
+        )
+
+    return router

@@ -1,0 +1,191 @@
+"""A local Stripe API on loopback that answers the requests billing makes.
+
+It speaks Stripe's wire format: form-encoded bodies with bracketed keys
+(`metadata[sku]=...`), JSON objects with `id` and `object`, errors as
+`{"error": {...}}`, and replays the first answer to a repeated
+`Idempotency-Key`. `signed_event` builds a webhook body with a valid
+`Stripe-Signature` header, as Stripe signs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from orderflow.backbone.testing import eventually
+
+WEBHOOK_SECRET = "whsec_test_secret"  # noqa: S105 - the fake's own secret
+API_KEY = "sk_test_fake"
+
+
+@dataclass
+class StripeCall:
+    path: str
+    idempotency_key: str | None
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeStripe:
+    calls: list[StripeCall] = field(default_factory=list)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    url: str = ""
+
+    def creations(self, path: str) -> list[StripeCall]:
+        return [call for call in self.calls if call.path == path]
+
+    def app(self) -> Starlette:
+        routes = [
+            Route("/v1/products", self._create("prod", "product"), methods=["POST"]),
+            Route("/v1/prices", self._create("price", "price"), methods=["POST"]),
+            Route(
+                "/v1/checkout/sessions",
+                self._create("cs_test", "checkout.session"),
+                methods=["POST"],
+            ),
+            Route("/v1/refunds", self._create("re", "refund"), methods=["POST"]),
+        ]
+        return Starlette(routes=routes)
+
+    def _create(self, prefix: str, kind: str) -> Any:
+        async def create(request: Request) -> JSONResponse:
+            if request.headers.get("authorization") != f"Bearer {API_KEY}":
+                return _error(401, "invalid_request_error", "Invalid API Key provided")
+            params = _nested(parse_qsl((await request.body()).decode()))
+            key = request.headers.get("idempotency-key")
+            self.calls.append(StripeCall(request.url.path, key, params))
+            if key and key in self._answers:
+                return JSONResponse(self._answers[key], headers=_headers())
+            answer = self._object(prefix, kind, params)
+            self.objects[answer["id"]] = answer
+            if key:
+                self._answers[key] = answer
+            return JSONResponse(answer, headers=_headers())
+
+        return create
+
+    def _object(self, prefix: str, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        object_id = f"{prefix}_{next(self._ids):06d}"
+        answer: dict[str, Any] = {
+            "id": object_id,
+            "object": kind,
+            "created": int(time.time()),
+            "livemode": False,
+            "metadata": params.get("metadata", {}),
+        }
+        if kind == "price":
+            answer |= {
+                "product": params["product"],
+                "unit_amount": int(params["unit_amount"]),
+                "currency": params["currency"],
+                "active": True,
+                "type": "one_time",
+            }
+        elif kind == "checkout.session":
+            item = params["line_items"]["0"]
+            amount = int(item["price_data"]["unit_amount"]) * int(item["quantity"])
+            answer |= {
+                "url": f"https://checkout.stripe.com/c/pay/{object_id}",
+                "mode": "payment",
+                "status": "open",
+                "payment_status": "unpaid",
+                "amount_total": amount,
+                "currency": item["price_data"]["currency"],
+                "client_reference_id": params.get("client_reference_id"),
+                "customer_email": params.get("customer_email"),
+                "payment_intent": None,
+            }
+        elif kind == "refund":
+            answer |= {
+                "amount": int(params["amount"]),
+                "payment_intent": params["payment_intent"],
+                "status": "succeeded",
+                "currency": "eur",
+            }
+        else:
+            answer |= {"name": params.get("name"), "active": True}
+        return answer
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[FakeStripe]:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        await eventually(_started(server))
+        self.url = f"http://127.0.0.1:{port}"
+        try:
+            yield self
+        finally:
+            server.should_exit = True
+            await task
+            sock.close()
+
+
+def _started(server: uvicorn.Server) -> Callable[[], Awaitable[bool]]:
+    async def started() -> bool:
+        return server.started
+
+    return started
+
+
+def _headers() -> dict[str, str]:
+    return {"Request-Id": f"req_{time.monotonic_ns()}"}
+
+
+def _error(status: int, kind: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"type": kind, "message": message}}, status)
+
+
+def _nested(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """`a[b][c]=v` pairs as nested dicts, as Stripe reads its form bodies."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        parts = key.replace("]", "").split("[")
+        target = result
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return result
+
+
+def signed_event(
+    event_type: str, obj: dict[str, Any], *, event_id: str, secret: str = WEBHOOK_SECRET
+) -> tuple[bytes, str]:
+    """A webhook body and its `Stripe-Signature` header."""
+    body = json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "api_version": "2025-01-27.acacia",
+            "created": int(time.time()),
+            "livemode": False,
+            "data": {"object": obj},
+        }
+    ).encode()
+    timestamp = int(time.time())
+    signature = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return body, f"t={timestamp},v1={signature}"

@@ -1,0 +1,121 @@
+"""Orders through billing without a Stripe key: real RabbitMQ, PostgreSQL, SMTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from billing_flow import BillingUnderTest, billing_running, settle
+from billing_orders import order_placed
+from billing_pdf import embedded_xml, pdf_text, shows
+
+from orderflow.contracts import OrderRefunded, RefundedLine
+
+
+@pytest.fixture(scope="module")
+async def billing(amqp_url: str, database_url: str) -> AsyncIterator[BillingUnderTest]:
+    async with billing_running(amqp_url, database_url) as running:
+        yield running
+
+
+def _attachment(message: object) -> bytes:
+    for part in message.iter_attachments():  # type: ignore[attr-defined]
+        payload: bytes = part.get_content()
+        return payload
+    raise AssertionError("no attachment")
+
+
+async def test_paid_order_is_invoiced_and_mailed_once(
+    billing: BillingUnderTest, tmp_path: Path
+) -> None:
+    placed = order_placed(paid=True)
+
+    await billing.publish(placed)
+    await billing.publish(placed)
+    invoices = await billing.wait_for_events("invoice.issued.v1", placed.order_id)
+    mails = await billing.wait_for_mail(invoices[0]["invoice_number"])
+    await settle()
+
+    captured = await billing.events("payment.captured.v1", placed.order_id)
+    assert [c["source"] for c in captured] == ["platform"]
+    assert len(await billing.events("invoice.issued.v1", placed.order_id)) == 1
+    assert len(billing.smtp.with_id(mails[0]["Message-ID"])) == 1
+    pdf = _attachment(mails[0])
+    assert shows(pdf_text(pdf, tmp_path), f"Rechnung {invoices[0]['invoice_number']}")
+    assert b"<ram:TypeCode>380</ram:TypeCode>" in embedded_xml(pdf)
+
+
+async def test_unpaid_order_without_stripe_gets_bank_details_on_its_invoice(
+    billing: BillingUnderTest, tmp_path: Path
+) -> None:
+    placed = order_placed(paid=False, locale="en-GB")
+
+    await billing.publish(placed)
+    requested = await billing.wait_for_events("payment.requested.v1", placed.order_id)
+    invoices = await billing.wait_for_events("invoice.issued.v1", placed.order_id)
+    mails = await billing.wait_for_mail(invoices[0]["invoice_number"])
+
+    assert requested[0]["method"] == "bank_transfer"
+    assert requested[0]["reference"] == placed.order_number
+    text = pdf_text(_attachment(mails[0]), tmp_path)
+    assert shows(text, "IBAN DE89370400440532013000")
+    assert shows(text, "Please pay by bank transfer by")
+
+
+async def test_refund_issues_credit_note_for_the_invoice(
+    billing: BillingUnderTest, tmp_path: Path
+) -> None:
+    placed = order_placed(paid=True, locale="en-US")
+    await billing.publish(placed)
+    invoices = await billing.wait_for_events("invoice.issued.v1", placed.order_id)
+    refund = OrderRefunded(
+        shop_id=placed.shop_id,
+        order_id=placed.order_id,
+        platform_order_id=placed.platform_order_id,
+        refund_id="refund-1",
+        refunded_at=datetime(2025, 3, 20, tzinfo=UTC),
+        amount=Decimal("11.25"),
+        currency="EUR",
+        lines=(RefundedLine(line_id="line-2", quantity=1, amount=Decimal("11.25")),),
+        full=False,
+    )
+
+    await billing.publish(refund)
+    await billing.publish(refund)
+    notes = await billing.wait_for_events("credit_note.issued.v1", placed.order_id)
+    mails = await billing.wait_for_mail(notes[0]["credit_note_number"])
+    await settle()
+
+    refunded = await billing.events("payment.refunded.v1", placed.order_id)
+    assert [r["amount"] for r in refunded] == ["11.25"]
+    assert len(await billing.events("credit_note.issued.v1", placed.order_id)) == 1
+    assert notes[0]["invoice_number"] == invoices[0]["invoice_number"]
+    assert notes[0]["totals"]["gross"] == "11.25"
+    text = pdf_text(_attachment(mails[0]), tmp_path)
+    assert shows(text, f"Credits invoice {invoices[0]['invoice_number']}")
+    rows = await billing.fetch(
+        "SELECT status FROM payments WHERE order_id = $1", placed.order_id
+    )
+    assert rows[0]["status"] == "partially_refunded"
+
+
+async def test_pdf_route_serves_the_document_to_the_holder_of_its_link(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=True)
+    await billing.publish(placed)
+    invoices = await billing.wait_for_events("invoice.issued.v1", placed.order_id)
+    url = invoices[0]["pdf_url"].removeprefix("http://127.0.0.1:8003")
+    number = invoices[0]["invoice_number"]
+
+    async with billing.http() as client:
+        served = await client.get(url)
+        guessed = await client.get(f"/invoices/{number}.pdf?token=guess")
+
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "application/pdf"
+    assert served.content.startswith(b"%PDF")
+    assert guessed.status_code == 404
