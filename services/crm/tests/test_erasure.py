@@ -1,0 +1,99 @@
+"""Erasure by email address, over HTTP and with `orderflow customer erase`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import asyncpg
+import httpx
+from crm_harness import CrmHarness, placed
+
+from orderflow.backbone.database import quote_ident
+from orderflow.contracts import CustomerErased, CustomerUpserted, email_sha256
+from orderflow.crm.adapters import customer_store as store
+from orderflow.crm.main import create_service
+from orderflow.crm.settings import Settings
+
+ORDERFLOW = Path(sys.executable).with_name("orderflow")
+
+
+async def test_erasure_over_http_removes_the_customer_and_tells_everyone(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-1"))
+        [upserted] = await crm.wait_for_events(CustomerUpserted)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
+        ) as client:
+            response = await client.post(
+                "/customers/erasure", json={"email": "ADA@example.com"}
+            )
+            [erased] = await crm.wait_for_events(CustomerErased)
+            [body] = await crm.fetch(
+                "SELECT body FROM outbox WHERE routing_key = $1",
+                CustomerErased.routing_key(),
+            )
+
+    assert response.status_code == 200
+    assert response.json() == {"erased": [upserted["customer_id"]]}
+    for table in ("customers", "customer_orders", "order_confirmations"):
+        assert await crm.count(table) == 0
+    assert erased["customer_id"] == upserted["customer_id"]
+    assert erased["email_sha256"] == email_sha256("ada@example.com")
+    assert b"ada@example.com" not in body["body"]
+
+
+async def test_erasure_of_an_unknown_address_is_not_found(crm: CrmHarness) -> None:
+    service = crm.service()
+    async with (
+        crm.running(service),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
+        ) as client,
+    ):
+        response = await client.post(
+            "/customers/erasure", json={"email": "nobody@example.com"}
+        )
+
+    assert response.status_code == 404
+    assert await crm.events(CustomerErased) == []
+
+
+async def test_erase_command_erases_in_every_shop(database_url: str) -> None:
+    service = create_service(Settings(database_url=database_url))
+    await service.migrate()
+    conn = await asyncpg.connect(
+        database_url, server_settings={"search_path": quote_ident(service.name)}
+    )
+    try:
+        for shop in ("shopify:one.myshopify.com", "woocommerce:two.example"):
+            order = placed("ord-1").payload
+            await store.upsert_customer(conn, shop, order.customer, order.placed_at)
+
+        process = await asyncio.create_subprocess_exec(
+            ORDERFLOW,
+            "customer",
+            "erase",
+            "ada@example.com",
+            env=os.environ | {"ORDERFLOW_DATABASE_URL": database_url},
+            stdout=asyncio.subprocess.PIPE,
+        )
+        output, _ = await process.communicate()
+        remaining = await conn.fetchval("SELECT count(*) FROM customers")
+        erased = await conn.fetch(
+            "SELECT routing_key FROM outbox WHERE routing_key = $1",
+            CustomerErased.routing_key(),
+        )
+    finally:
+        await conn.execute(f"DROP SCHEMA {quote_ident(service.name)} CASCADE")
+        await conn.close()
+
+    assert process.returncode == 0
+    assert output.decode().count("erased customer") == 2
+    assert remaining == 0
+    assert len(erased) == 2
