@@ -49,6 +49,9 @@ class FakeStripe:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     url: str = ""
 
+    def objects_of(self, kind: str) -> list[dict[str, Any]]:
+        return [obj for obj in self.objects.values() if obj["object"] == kind]
+
     def creations(self, path: str) -> list[StripeCall]:
         return [call for call in self.calls if call.path == path]
 

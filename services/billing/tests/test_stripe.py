@@ -1,0 +1,269 @@
+"""Stripe through the real SDK against a fake Stripe API on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from billing_flow import BillingUnderTest, billing_running, settle
+from billing_orders import order_placed
+from fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, signed_event
+
+from orderflow.contracts import OrderPlaced, OrderRefunded
+
+OTHER_SECRET = "whsec_someone_else"  # noqa: S105 - a forger's secret
+
+
+@pytest.fixture(scope="module")
+async def stripe() -> AsyncIterator[FakeStripe]:
+    async with FakeStripe().serving() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+async def billing(
+    amqp_url: str, database_url: str, stripe: FakeStripe
+) -> AsyncIterator[BillingUnderTest]:
+    async with billing_running(
+        amqp_url,
+        database_url,
+        stripe_api_key=API_KEY,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_api_base=stripe.url,
+    ) as running:
+        yield running
+
+
+async def _requested(billing: BillingUnderTest, placed: OrderPlaced) -> dict[str, Any]:
+    await billing.publish(placed)
+    requested = await billing.wait_for_events("payment.requested.v1", placed.order_id)
+    return requested[0]
+
+
+async def _webhook(
+    billing: BillingUnderTest, event_type: str, obj: dict[str, Any], event_id: str
+) -> httpx.Response:
+    body, signature = signed_event(event_type, obj, event_id=event_id)
+    async with billing.http() as client:
+        return await client.post(
+            "/stripe/webhook", content=body, headers={"Stripe-Signature": signature}
+        )
+
+
+def _intent(payment: dict[str, Any], intent_id: str) -> dict[str, Any]:
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount": 4640,
+        "amount_received": 4640,
+        "currency": "eur",
+        "status": "succeeded",
+        "metadata": {"payment_id": payment["payment_id"]},
+    }
+
+
+def _charge(intent_id: str, refunded: int) -> dict[str, Any]:
+    return {
+        "id": f"ch_{intent_id}",
+        "object": "charge",
+        "amount": 4640,
+        "amount_refunded": refunded,
+        "payment_intent": intent_id,
+        "refunded": refunded == 4640,
+    }
+
+
+async def _status(billing: BillingUnderTest, order_id: str) -> str:
+    rows = await billing.fetch(
+        "SELECT status FROM payments WHERE order_id = $1", order_id
+    )
+    return str(rows[0]["status"])
+
+
+async def test_unpaid_order_gets_a_checkout_link_by_email(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    placed = order_placed(paid=False, locale="en")
+
+    payment = await _requested(billing, placed)
+    mails = await billing.wait_for_mail(f"Payment for your order {placed.order_number}")
+
+    session = stripe.objects[payment["reference"]]
+    assert payment["method"] == "card"
+    assert payment["payment_url"] == session["url"]
+    assert session["amount_total"] == 4640
+    assert session["metadata"]["payment_id"] == payment["payment_id"]
+    assert session["url"] in mails[-1].get_content()
+
+
+async def test_products_are_registered_once_per_sku_with_idempotency_keys(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    first, second = order_placed(paid=True), order_placed(paid=True)
+
+    await billing.publish(first)
+    await billing.wait_for_events("payment.captured.v1", first.order_id)
+    await billing.publish(second)
+    await billing.wait_for_events("payment.captured.v1", second.order_id)
+
+    skus = [call.params["metadata"]["sku"] for call in stripe.creations("/v1/products")]
+    assert sorted(set(skus)) == ["EBOOK-ASYNC", "MUG-BLUE"]
+    assert len(stripe.objects_of("product")) == 2
+    assert all(call.idempotency_key for call in stripe.calls)
+    rows = await billing.fetch("SELECT gateway_price_id FROM products ORDER BY sku")
+    assert [row["gateway_price_id"][:6] for row in rows] == ["price_", "price_"]
+
+
+async def test_duplicate_and_reordered_webhooks_capture_once_and_refund_once(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    session = {
+        "id": payment["reference"],
+        "object": "checkout.session",
+        "payment_status": "paid",
+        "amount_total": 4640,
+        "payment_intent": "pi_reordered",
+    }
+
+    replies = [
+        await _webhook(
+            billing,
+            "payment_intent.succeeded",
+            _intent(payment, "pi_reordered"),
+            "evt_1",
+        ),
+        await _webhook(billing, "checkout.session.completed", session, "evt_2"),
+        await _webhook(
+            billing,
+            "payment_intent.succeeded",
+            _intent(payment, "pi_reordered"),
+            "evt_1",
+        ),
+        await _webhook(
+            billing, "charge.refunded", _charge("pi_reordered", 1000), "evt_3"
+        ),
+        await _webhook(
+            billing, "charge.refunded", _charge("pi_reordered", 1000), "evt_4"
+        ),
+    ]
+    await billing.wait_for_events("credit_note.issued.v1", placed.order_id)
+    await settle()
+
+    assert [reply.status_code for reply in replies] == [200] * 5
+    assert len(await billing.events("payment.captured.v1", placed.order_id)) == 1
+    assert len(await billing.events("invoice.issued.v1", placed.order_id)) == 1
+    refunds = await billing.events("payment.refunded.v1", placed.order_id)
+    assert [r["amount"] for r in refunds] == ["10.00"]
+    assert len(await billing.events("credit_note.issued.v1", placed.order_id)) == 1
+    assert await _status(billing, placed.order_id) == "partially_refunded"
+
+
+async def test_refund_that_arrives_before_its_capture_is_applied_after_it(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    early = await _webhook(
+        billing, "charge.refunded", _charge("pi_early", 4640), "evt_5"
+    )
+
+    captured = await _webhook(
+        billing, "payment_intent.succeeded", _intent(payment, "pi_early"), "evt_6"
+    )
+    retried = await _webhook(
+        billing, "charge.refunded", _charge("pi_early", 4640), "evt_5"
+    )
+
+    assert (early.status_code, captured.status_code, retried.status_code) == (
+        503,
+        200,
+        200,
+    )
+    assert await _status(billing, placed.order_id) == "refunded"
+    refunds = await billing.events("payment.refunded.v1", placed.order_id)
+    assert [(r["amount"], r["full"]) for r in refunds] == [("46.40", True)]
+
+
+async def test_failed_payment_is_reported_and_a_later_success_captures(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    failed = _intent(payment, "pi_retry") | {
+        "status": "requires_payment_method",
+        "amount_received": 0,
+        "last_payment_error": {"type": "card_error", "code": "card_declined"},
+    }
+
+    await _webhook(billing, "payment_intent.payment_failed", failed, "evt_7")
+    assert await _status(billing, placed.order_id) == "failed"
+    await _webhook(
+        billing, "payment_intent.succeeded", _intent(payment, "pi_retry"), "evt_8"
+    )
+
+    failures = await billing.events("payment.failed.v1", placed.order_id)
+    assert [f["code"] for f in failures] == ["card_declined"]
+    assert await _status(billing, placed.order_id) == "captured"
+
+
+async def test_order_refunded_at_the_shop_is_refunded_at_stripe_once(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    await _webhook(
+        billing, "payment_intent.succeeded", _intent(payment, "pi_shop"), "evt_9"
+    )
+    refund = OrderRefunded(
+        shop_id=placed.shop_id,
+        order_id=placed.order_id,
+        platform_order_id=placed.platform_order_id,
+        refund_id="shop-refund-1",
+        refunded_at=datetime.now(UTC),
+        amount=Decimal("46.40"),
+        currency="EUR",
+        full=True,
+    )
+
+    await billing.publish(refund)
+    await billing.publish(refund)
+    await billing.wait_for_events("credit_note.issued.v1", placed.order_id)
+    echoed = await _webhook(
+        billing, "charge.refunded", _charge("pi_shop", 4640), "evt_10"
+    )
+    await settle()
+
+    refunds = [
+        c
+        for c in stripe.creations("/v1/refunds")
+        if c.params["payment_intent"] == "pi_shop"
+    ]
+    assert {c.idempotency_key for c in refunds} == {"refund:shop-refund-1"}
+    assert echoed.status_code == 200
+    assert len(await billing.events("payment.refunded.v1", placed.order_id)) == 1
+    assert await _status(billing, placed.order_id) == "refunded"
+
+
+async def test_webhook_with_a_wrong_signature_is_refused(
+    billing: BillingUnderTest,
+) -> None:
+    body, _ = signed_event("payment_intent.succeeded", {"id": "pi_x"}, event_id="evt_x")
+    _, forged = signed_event(
+        "payment_intent.succeeded",
+        {"id": "pi_x"},
+        event_id="evt_x",
+        secret=OTHER_SECRET,
+    )
+
+    async with billing.http() as client:
+        reply = await client.post(
+            "/stripe/webhook", content=body, headers={"Stripe-Signature": forged}
+        )
+
+    assert reply.status_code == 400
