@@ -25,10 +25,11 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import aio_pika
 import asyncpg
 from aio_pika.exceptions import DeliveryError
 
-from orderflow.backbone import metrics
+from orderflow.backbone import metrics, topology
 from orderflow.backbone.database import Connection
 from orderflow.backbone.logging import get_logger
 from orderflow.contracts.envelope import Envelope
@@ -38,6 +39,53 @@ log = get_logger(__name__)
 UNROUTABLE_ATTEMPTS = 8
 _MAX_BACKOFF = timedelta(minutes=5)
 _CENSUS_INTERVAL = 1.0
+
+
+class EventPublisher:
+    """Publishes outbox events to `orderflow.events`, on a connection of its own.
+
+    Its own robust connection keeps the relay's publishing (and RabbitMQ's
+    flow control on it) apart from the consumers; it connects on first use and
+    reconnects by itself after a broker restart.
+    """
+
+    def __init__(self, amqp_url: str) -> None:
+        self._url = amqp_url
+        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+        self._lock = asyncio.Lock()
+
+    async def publish(self, event: PendingEvent) -> None:
+        exchange = self._exchange or await self._connect()
+        await exchange.publish(
+            aio_pika.Message(
+                event.body,
+                message_id=str(event.event_id),
+                correlation_id=event.correlation_id,
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=event.routing_key,
+            mandatory=True,
+        )
+
+    async def close(self) -> None:
+        connection, self._connection, self._exchange = self._connection, None, None
+        if connection is not None:
+            await connection.close()
+
+    async def _connect(self) -> aio_pika.abc.AbstractExchange:
+        async with self._lock:
+            if self._exchange is None:
+                connection = await aio_pika.connect_robust(self._url)
+                channel = await connection.channel(on_return_raises=True)
+                self._exchange = await channel.declare_exchange(
+                    topology.EVENTS_EXCHANGE.name,
+                    aio_pika.ExchangeType.TOPIC,
+                    durable=True,
+                )
+                self._connection = connection
+            return self._exchange
 
 
 def notify_channel(schema: str) -> str:

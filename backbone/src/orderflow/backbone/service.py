@@ -21,7 +21,6 @@ from fastapi import APIRouter, FastAPI
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import Channel, RabbitBroker
-from faststream.rabbit.annotations import RabbitMessage as RabbitMessageContext
 
 from orderflow.backbone import topology
 from orderflow.backbone.asyncapi import asyncapi_document
@@ -34,7 +33,7 @@ from orderflow.backbone.migrations import (
     load_migrations,
     migrate,
 )
-from orderflow.backbone.outbox import OutboxRelay, PendingEvent
+from orderflow.backbone.outbox import EventPublisher, OutboxRelay
 from orderflow.backbone.settings import BackboneSettings
 from orderflow.backbone.subscriber import Consumer, Handler, Subscription
 from orderflow.backbone.unit_of_work import UnitOfWork, unit_of_work
@@ -82,6 +81,7 @@ class Service:
             ),
             graceful_timeout=settings.shutdown_grace,
             logger=None,
+            apply_types=False,
         )
 
     def handles(
@@ -103,17 +103,13 @@ class Service:
             pool=lambda: self.pool,
             settings=self.settings,
         )
-
-        async def consume(message: RabbitMessageContext) -> None:
-            await consumer(message)
-
         self.broker.subscriber(
             topology.subscription_queue(self.name, subscription.routing_key),
             exchange=topology.EVENTS_EXCHANGE,
             ack_policy=AckPolicy.MANUAL,
-            decoder=_raw_body,
+            decoder=_the_message_itself,
             title=subscription.queue_name,
-        )(consume)
+        )(consumer)
         self.subscriptions.append(subscription)
 
     @property
@@ -189,7 +185,8 @@ class Service:
             schema=self.name,
             max_size=self.settings.database_pool_size,
         )
-        relay = self._relay()
+        publisher = EventPublisher(self.settings.amqp_url.get_secret_value())
+        relay = self._relay(publisher)
         relay_task = asyncio.create_task(relay.run(), name=f"{self.name}-relay")
         broker_task = asyncio.create_task(
             self._start_broker(), name=f"{self.name}-broker"
@@ -205,6 +202,7 @@ class Service:
             broker_task.cancel()
             relay.stop()
             await relay_task
+            await publisher.close()
             await self.pool.close()
             self._pool = None
             log.info("service.stopped")
@@ -214,26 +212,14 @@ class Service:
         async with self.running():
             yield
 
-    def _relay(self) -> OutboxRelay:
-        async def publish(event: PendingEvent) -> None:
-            await self.broker.publish(
-                event.body,
-                exchange=topology.EVENTS_EXCHANGE,
-                routing_key=event.routing_key,
-                message_id=str(event.event_id),
-                correlation_id=event.correlation_id,
-                content_type="application/json",
-                persist=True,
-                mandatory=True,
-            )
-
+    def _relay(self, publisher: EventPublisher) -> OutboxRelay:
         async def connect() -> asyncpg.Connection:
             url = self.settings.database_url.get_secret_value()
             return await asyncpg.connect(url)
 
         return OutboxRelay(
             self.pool,
-            publish,
+            publisher.publish,
             connect=connect,
             service=self.name,
             schema=self.name,
@@ -307,6 +293,10 @@ class Service:
             return False
 
 
-async def _raw_body(message: StreamMessage[Any]) -> bytes:
-    """Leave decoding to the consumer, which dead-letters what does not parse."""
-    return message.body
+async def _the_message_itself(message: StreamMessage[Any]) -> StreamMessage[Any]:
+    """Hand the consumer the whole message: it parses the body, settles the message.
+
+    With `apply_types` off, faststream calls the handler with what the decoder
+    returns; the consumer dead-letters a body that does not parse.
+    """
+    return message
