@@ -123,24 +123,35 @@ class FakeHubSpot(FakeCrm):
             self.records[contact_id] = dict(properties)
             return {"id": contact_id, "properties": properties, "archived": False}
 
+        @app.post("/crm/v3/objects/contacts/gdpr-delete", status_code=204)
+        async def gdpr_delete(request: Request) -> Response:
+            contact_id = (await request.json())["objectId"]
+            if self.records.pop(contact_id, None) is None:
+                return _hubspot_not_found()
+            return Response(status_code=204)
+
         @app.patch("/crm/v3/objects/contacts/{contact_id}")
         async def update(contact_id: str, request: Request) -> Any:
             properties = (await request.json())["properties"]
             if contact_id not in self.records:
-                return JSONResponse(
-                    {
-                        "status": "error",
-                        "message": "resource not found",
-                        "category": "OBJECT_NOT_FOUND",
-                    },
-                    status_code=404,
-                )
+                return _hubspot_not_found()
             if invalid := _invalid_hubspot(properties):
                 return invalid
             self.records[contact_id].update(properties)
             return {"id": contact_id, "properties": self.records[contact_id]}
 
         return app
+
+
+def _hubspot_not_found() -> JSONResponse:
+    return JSONResponse(
+        {
+            "status": "error",
+            "message": "resource not found",
+            "category": "OBJECT_NOT_FOUND",
+        },
+        status_code=404,
+    )
 
 
 def _invalid_hubspot(properties: dict[str, Any]) -> JSONResponse | None:
@@ -201,6 +212,20 @@ class FakeSalesforce(FakeCrm):
                 {"id": record_id, "success": True, "errors": [], "created": True},
                 status_code=201,
             )
+
+        @app.delete("/services/data/v60.0/sobjects/Contact/{record_id}")
+        async def delete(record_id: str) -> Response:
+            if self.records.pop(record_id, None) is None:
+                return JSONResponse(
+                    [
+                        {
+                            "errorCode": "NOT_FOUND",
+                            "message": "The requested resource does not exist",
+                        }
+                    ],
+                    status_code=404,
+                )
+            return Response(status_code=204)
 
         return app
 
@@ -286,6 +311,24 @@ class FakeZoho(FakeCrm):
                 )
             self.records[record_id].update(record)
             return _zoho_success(record_id, "update", None, 200)
+
+        @app.delete("/crm/v2/Contacts")
+        async def delete(ids: str) -> JSONResponse:
+            if self.records.pop(ids, None) is None:
+                outcome = {
+                    "code": "INVALID_DATA",
+                    "details": {"id": ids},
+                    "message": "record not deleted",
+                    "status": "error",
+                }
+                return JSONResponse({"data": [outcome]}, status_code=400)
+            outcome = {
+                "code": "SUCCESS",
+                "details": {"id": ids},
+                "message": "record deleted",
+                "status": "success",
+            }
+            return JSONResponse({"data": [outcome]})
 
         return app
 

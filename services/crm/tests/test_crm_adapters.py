@@ -114,6 +114,16 @@ class TestHubSpot:
         assert fake.records[existing]["lastname"] == "Lovelace"
         assert len(fake.records) == 1
 
+    async def test_delete_removes_the_contact_and_tolerates_it_gone(self) -> None:
+        fake = FakeHubSpot()
+        fake.records["77"] = {"email": "ada@example.com"}
+        async with hubspot(fake) as crm:
+            await crm.delete("77")
+            await crm.delete("77")
+
+        assert fake.records == {}
+        assert fake.requests[0] == ("POST", "/crm/v3/objects/contacts/gdpr-delete")
+
     async def test_rate_limit_is_transient(self) -> None:
         fake = FakeHubSpot()
         fake.fail_next(
@@ -184,6 +194,15 @@ class TestSalesforce:
 
         assert fake.records[record_id]["LastName"] == "[not provided]"
 
+    async def test_delete_removes_the_contact_and_tolerates_it_gone(self) -> None:
+        fake = FakeSalesforce()
+        async with salesforce(fake) as crm:
+            record_id = await crm.upsert(ADA, None)
+            await crm.delete(record_id)
+            await crm.delete(record_id)
+
+        assert fake.records == {}
+
     async def test_request_limit_is_transient(self) -> None:
         fake = FakeSalesforce()
         fake.fail_next(
@@ -248,6 +267,15 @@ class TestZoho:
 
         assert fake.requests == [("PUT", "/crm/v2/Contacts")]
         assert fake.records["57"]["First_Name"] == "Ada"
+
+    async def test_delete_removes_the_contact_and_tolerates_it_gone(self) -> None:
+        fake = FakeZoho()
+        async with zoho(fake) as crm:
+            record_id = await crm.upsert(ADA, None)
+            await crm.delete(record_id)
+            await crm.delete(record_id)
+
+        assert fake.records == {}
 
     async def test_rate_limit_is_transient(self) -> None:
         fake = FakeZoho()

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from backbone_harness import eventually
 from crm_fakes import (
     HUBSPOT_TOKEN,
@@ -19,6 +20,7 @@ from crm_fakes import (
 )
 from crm_harness import CrmHarness, placed
 
+from orderflow.backbone.service import Service
 from orderflow.contracts import CustomerUpserted
 
 
@@ -130,6 +132,33 @@ async def test_rejected_record_is_dead_lettered_with_the_api_message(
     assert "hubspot rejected the record (400)" in letter.error_message
     assert "Property values were not valid" in letter.error_message
     assert "ada@localhost" not in letter.error_message
+
+
+async def test_erased_customer_is_deleted_in_every_crm(crm: CrmHarness) -> None:
+    async with three_crms() as fakes:
+        service = crm.service(**fakes.settings)
+        async with crm.running(service), _client(service) as client:
+            await crm.send(placed("ord-1"))
+            await _links(crm, 3)
+            fakes.zoho.fail_next(500, {"code": "INTERNAL_ERROR", "status": "error"})
+            await client.post("/customers/erasure", json={"email": "ada@example.com"})
+
+            async def erased_everywhere() -> bool:
+                return await crm.count("crm_erasures") == 0
+
+            await eventually(erased_everywhere)
+
+    assert fakes.hubspot.records == {}
+    assert fakes.salesforce.records == {}
+    assert fakes.zoho.records == {}
+    gdpr_deletes = [r for r in fakes.hubspot.requests if r[1].endswith("gdpr-delete")]
+    assert len(gdpr_deletes) == 1
+
+
+def _client(service: Service) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
+    )
 
 
 async def test_without_a_crm_the_own_store_keeps_the_customer(

@@ -37,6 +37,14 @@ customer's row while it calls the CRMs, so two syncs of one new customer
 run one after the other and the second updates what the first created.
 Every adapter upserts, so repeating a sync after a partial failure is safe.
 With no CRM configured it does nothing: the own store is the CRM.
+
+Erasure
+-------
+`erase_customer` deletes the customer and everything crm holds about them
+and emits `customer.erased.v1`; the CRM ids of their contacts are set aside
+in `crm_erasures`. `erase_from_crms` handles that event and deletes the
+contacts in the CRMs, one committed step per CRM, so a CRM that is down is
+retried without deleting the others' again.
 """
 
 from __future__ import annotations
@@ -210,6 +218,20 @@ class CrmHandlers:
             if links.get(crm.name) != external_id:
                 await store.save_crm_link(uow.conn, customer_id, crm.name, external_id)
             log.info("customer.synced", customer_id=customer_id, crm=crm.name)
+
+    async def erase_from_crms(
+        self, event: Envelope[CustomerErased], uow: UnitOfWork
+    ) -> None:
+        """Delete an erased customer's contacts in the configured CRMs."""
+        customer_id = event.payload.customer_id
+        pending = await store.crm_erasures(uow.conn, customer_id)
+        for crm in self.crms:
+            if crm.name not in pending:
+                continue
+            await crm.delete(pending[crm.name])
+            async with self._pool().acquire() as conn:
+                await store.forget_crm_erasure(conn, customer_id, crm.name)
+            log.info("crm_contact.erased", customer_id=customer_id, crm=crm.name)
 
 
 async def erase_customer(

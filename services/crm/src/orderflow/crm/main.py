@@ -64,6 +64,7 @@ def create_service(
     service.subscribe(OrderPlaced, handlers.record_customer)
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)
     service.subscribe(CustomerUpserted, handlers.sync_customer_to_crms)
+    service.subscribe(CustomerErased, handlers.erase_from_crms)
     service.routers.append(customer_router(service))
 
     @asynccontextmanager

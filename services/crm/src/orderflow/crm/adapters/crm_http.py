@@ -58,6 +58,9 @@ class CrmAdapter(Protocol):
     async def upsert(self, contact: Contact, known_id: str | None) -> str:
         """Create or update the contact; return the CRM's id of it."""
 
+    async def delete(self, external_id: str) -> None:
+        """Delete the contact for good; a contact already gone is no error."""
+
 
 async def call(
     crm: str,
@@ -90,14 +93,15 @@ def check(
     """
     if response.is_success:
         return
-    body = _body(response)
+    body = body_of(response)
     status = response.status_code
     if status == 429 or status >= 500 or transient(body):
         raise CrmUnavailable(crm, f"HTTP {status}")
     raise CrmRejected(crm, status, explain(body) or response.reason_phrase)
 
 
-def _body(response: httpx.Response) -> Any:
+def body_of(response: httpx.Response) -> Any:
+    """The response's JSON, or its text when it is not JSON."""
     try:
         return response.json()
     except ValueError:

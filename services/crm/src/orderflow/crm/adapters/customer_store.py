@@ -127,8 +127,35 @@ async def customer_history(conn: Connection, customer_id: str) -> CustomerHistor
 
 
 async def erase_customer(conn: Connection, customer_id: str) -> None:
-    """Delete the customer with their orders, confirmations and CRM links."""
+    """Delete the customer with their orders, confirmations and CRM links.
+
+    The CRM links are kept aside in `crm_erasures` so that the contacts can
+    be deleted in the CRMs too.
+    """
+    await conn.execute(
+        "INSERT INTO crm_erasures (customer_id, crm, external_id)"
+        " SELECT customer_id, crm, external_id FROM crm_links"
+        " WHERE customer_id = $1 ON CONFLICT DO NOTHING",
+        customer_id,
+    )
     await conn.execute("DELETE FROM customers WHERE customer_id = $1", customer_id)
+
+
+async def crm_erasures(conn: Connection, customer_id: str) -> dict[str, str]:
+    """The contacts still to delete in CRMs for an erased customer, by CRM."""
+    rows = await conn.fetch(
+        "SELECT crm, external_id FROM crm_erasures WHERE customer_id = $1",
+        customer_id,
+    )
+    return {row["crm"]: row["external_id"] for row in rows}
+
+
+async def forget_crm_erasure(conn: Connection, customer_id: str, crm: str) -> None:
+    await conn.execute(
+        "DELETE FROM crm_erasures WHERE customer_id = $1 AND crm = $2",
+        customer_id,
+        crm,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ email address, updated when found and created when not. When two syncs race
 to create the same address, HubSpot answers the loser with 409 and the id of
 the existing contact ("Contact already exists. Existing ID: 123"), and the
 loser updates that contact instead.
+
+Erasure uses HubSpot's GDPR delete, which removes the contact for good
+rather than moving it to the recycle bin for 90 days.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from orderflow.crm.adapters.crm_http import Contact, call, check
+from orderflow.crm.adapters.crm_http import Contact, body_of, call, check
 from orderflow.crm.errors import CrmRejected
 
 CONTACTS = "/crm/v3/objects/contacts"
@@ -41,6 +44,17 @@ class HubSpot:
 
         return await self._create(properties)
 
+    async def delete(self, external_id: str) -> None:
+        response = await call(
+            self.name,
+            self._client,
+            "POST",
+            f"{CONTACTS}/gdpr-delete",
+            json={"objectId": external_id},
+        )
+        if response.status_code != 404:
+            check(self.name, response, _message)
+
     async def _search(self, email: str) -> str | None:
         query = {
             "filterGroups": [
@@ -66,9 +80,9 @@ class HubSpot:
             json={"properties": properties},
         )
         if response.status_code == 409:
-            existing = _EXISTING_ID.search(_message(_json(response)))
+            existing = _EXISTING_ID.search(_message(body_of(response)))
             if existing is None:
-                raise CrmRejected(self.name, 409, _message(_json(response)))
+                raise CrmRejected(self.name, 409, _message(body_of(response)))
             await self._update(existing[1], properties)
             return existing[1]
         check(self.name, response, _message)
@@ -103,13 +117,6 @@ def _properties(contact: Contact) -> dict[str, str]:
         "phone": contact.phone,
     }
     return {name: value for name, value in values.items() if value is not None}
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return {}
 
 
 def _message(body: Any) -> str:

@@ -6,7 +6,8 @@ field is a custom Contact field marked External ID and Unique that holds
 crm's customer id, so no search is needed and a race cannot duplicate.
 Salesforce answers its API request limit with 403 `REQUEST_LIMIT_EXCEEDED`
 and a record locked by a concurrent save with 400 `UNABLE_TO_LOCK_ROW`;
-both are retried like a 429.
+both are retried like a 429. Erasure deletes the Contact by its Salesforce
+id; a contact already deleted answers 404.
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ class Salesforce:
         self, client: httpx.AsyncClient, *, api_version: str, external_id_field: str
     ) -> None:
         self._client = client
-        self._path = (
-            f"/services/data/{api_version}/sobjects/Contact/{external_id_field}"
-        )
+        self._contacts = f"/services/data/{api_version}/sobjects/Contact"
+        self._path = f"{self._contacts}/{external_id_field}"
 
     async def upsert(self, contact: Contact, known_id: str | None) -> str:
         response = await call(
@@ -46,6 +46,13 @@ class Salesforce:
             return known_id or contact.customer_id
 
         return str(response.json()["id"])
+
+    async def delete(self, external_id: str) -> None:
+        response = await call(
+            self.name, self._client, "DELETE", f"{self._contacts}/{external_id}"
+        )
+        if response.status_code != 404:
+            check(self.name, response, _explain, transient=_worth_retrying)
 
 
 def _fields(contact: Contact) -> dict[str, Any]:

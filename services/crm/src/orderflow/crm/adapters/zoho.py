@@ -5,6 +5,8 @@ updates the contact with that address or adds one. A contact known by its
 Zoho id and without an address is updated by id (`PUT /crm/v2/Contacts`).
 Zoho reports each record's outcome in `data[i]` (`status`, `code`,
 `message`, `details`), and errors of the whole call in the top-level body.
+Erasure deletes by id (`DELETE /crm/v2/Contacts?ids=`); Zoho calls the id
+of a contact already deleted `INVALID_DATA`, which counts as done.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from orderflow.crm.adapters.crm_http import Contact, call, check
+from orderflow.crm.adapters.crm_http import Contact, body_of, call, check
 from orderflow.crm.errors import CrmRejected
 
 CONTACTS = "/crm/v2/Contacts"
@@ -43,6 +45,17 @@ class Zoho:
         if outcome.get("status") != "success":
             raise CrmRejected(self.name, response.status_code, _describe(outcome))
         return str(outcome["details"]["id"])
+
+    async def delete(self, external_id: str) -> None:
+        response = await call(
+            self.name, self._client, "DELETE", CONTACTS, params={"ids": external_id}
+        )
+        outcome = _first_record(body_of(response))
+        if outcome.get("code") == "INVALID_DATA":
+            return
+        check(self.name, response, _explain)
+        if outcome.get("status") != "success":
+            raise CrmRejected(self.name, response.status_code, _describe(outcome))
 
 
 def _fields(contact: Contact) -> dict[str, Any]:
