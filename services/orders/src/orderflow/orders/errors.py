@@ -5,6 +5,7 @@
     │   ├── NotAuthentic          401: signature, URL secret or API key wrong,
     │   │                         or no secret configured for the platform
     │   ├── UnknownPlatform       404: no endpoint for that platform
+    │   ├── OrderNotFound         404: no order with that id
     │   ├── BodyTooLarge          413: more than `max_body_bytes`
     │   ├── MalformedBody         400: not JSON (or form data) at all
     │   └── PayloadMisfit         422: parses, but does not fit; names the fields
@@ -44,6 +45,14 @@ class UnknownPlatform(DeliveryRejected):
 
     def __init__(self, platform: str) -> None:
         super().__init__(f"no webhook endpoint for platform {platform[:40]!r}")
+
+
+class OrderNotFound(DeliveryRejected):
+    status_code = 404
+    code = "order_not_found"
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"no order {order_id[:64]!r}")
 
 
 class BodyTooLarge(DeliveryRejected):

@@ -8,33 +8,36 @@ batch with whatever other deliveries arrived meanwhile.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
 
 from orderflow.backbone.service import Service
 from orderflow.contracts import Platform
 from orderflow.orders.adapters import signatures
 from orderflow.orders.adapters.group_commit import GroupCommit
-from orderflow.orders.adapters.order_store import settle
-from orderflow.orders.domain import shopify
-from orderflow.orders.domain.deliveries import Delivery
+from orderflow.orders.adapters.order_store import StoredOrder, find_order, settle
+from orderflow.orders.domain import generic, gumroad, shopify, stripe, woocommerce
+from orderflow.orders.domain.deliveries import Delivery, Normalise
 from orderflow.orders.domain.ledger import Outcome
 from orderflow.orders.settings import Settings
 
 Headers = Mapping[str, str]
-Authenticate = Callable[[Settings, Headers, Mapping[str, str], bytes], None]
-Normalise = Callable[[Headers, bytes], Delivery | None]
+Authenticate = Callable[[Headers, Mapping[str, str], bytes], None]
 
 
 @dataclass(frozen=True)
 class Webhook:
-    """How one platform's webhooks are checked and read."""
+    """How one platform's deliveries are checked and read."""
 
     platform: Platform
     authenticate: Authenticate
     normalise: Normalise
     delivery_header: str | None = None
+    is_ping: Callable[[Headers, bytes], bool] | None = None
 
     def delivery_id(self, headers: Headers) -> str | None:
         """The delivery id in the headers, for the log line of a rejection."""
@@ -50,25 +53,52 @@ class Receipt:
     order_id: str | None = None
 
 
-def _shopify_authentic(
-    settings: Settings, headers: Headers, _: Mapping[str, str], body: bytes
-) -> None:
-    signatures.verify_base64_hmac(
-        "shopify",
-        settings.secrets("shopify_secret"),
-        body,
-        headers.get("x-shopify-hmac-sha256"),
-    )
+def webhooks(settings: Settings) -> dict[str, Webhook]:
+    """The platforms' webhooks, by the name in their path."""
 
+    def signed(platform: str, header: str) -> Authenticate:
+        secrets = settings.secrets(f"{platform}_secret")
 
-WEBHOOKS: dict[str, Callable[[Settings], Webhook]] = {
-    "shopify": lambda settings: Webhook(
-        Platform.SHOPIFY,
-        _shopify_authentic,
-        shopify.normalise,
-        delivery_header="x-shopify-webhook-id",
-    ),
-}
+        def authenticate(headers: Headers, _: Mapping[str, str], body: bytes) -> None:
+            signatures.verify_base64_hmac(platform, secrets, body, headers.get(header))
+
+        return authenticate
+
+    def stripe_signed(headers: Headers, _: Mapping[str, str], body: bytes) -> None:
+        signatures.verify_stripe(
+            settings.secrets("stripe_secret"),
+            body,
+            headers.get("stripe-signature"),
+            now=time.time(),
+            tolerance=settings.stripe_tolerance,
+        )
+
+    def gumroad_url(_: Headers, query: Mapping[str, str], __: bytes) -> None:
+        signatures.verify_shared_secret(
+            "gumroad", settings.secrets("gumroad_secret"), query.get("secret")
+        )
+
+    return {
+        "shopify": Webhook(
+            Platform.SHOPIFY,
+            signed("shopify", "x-shopify-hmac-sha256"),
+            shopify.normalise,
+            delivery_header="x-shopify-webhook-id",
+        ),
+        "woocommerce": Webhook(
+            Platform.WOOCOMMERCE,
+            signed("woocommerce", "x-wc-webhook-signature"),
+            woocommerce.normalise,
+            delivery_header="x-wc-webhook-delivery-id",
+            is_ping=woocommerce.is_ping,
+        ),
+        "gumroad": Webhook(Platform.GUMROAD, gumroad_url, gumroad.normalise),
+        "stripe": Webhook(
+            Platform.STRIPE,
+            stripe_signed,
+            stripe.normalise_for(settings.stripe_account),
+        ),
+    }
 
 
 class Intake:
@@ -77,7 +107,13 @@ class Intake:
     def __init__(self, service: Service, settings: Settings) -> None:
         self._service = service
         self.settings = settings
-        self.webhooks = {name: build(settings) for name, build in WEBHOOKS.items()}
+        self.webhooks = webhooks(settings)
+        self.api = Webhook(
+            Platform.GENERIC,
+            self.authenticate_api,
+            generic.normalise,
+            delivery_header="idempotency-key",
+        )
         self._writer: GroupCommit[Delivery, Outcome] = GroupCommit(
             self._commit,
             batch_size=settings.intake_batch_size,
@@ -89,20 +125,35 @@ class Intake:
         async with self._writer.running():
             yield
 
+    def authenticate_api(
+        self, headers: Headers, _: Mapping[str, str] | None = None, __: bytes = b""
+    ) -> None:
+        """The generic API's key, in `X-Api-Key` or as a bearer token."""
+        given = headers.get("x-api-key")
+        bearer = headers.get("authorization", "")
+        if given is None and bearer.lower().startswith("bearer "):
+            given = bearer[7:].strip()
+        signatures.verify_shared_secret(
+            "the API", self.settings.secrets("api_key"), given
+        )
+
     async def take(
         self, webhook: Webhook, headers: Headers, query: Mapping[str, str], body: bytes
     ) -> Receipt:
-        """Authenticate, normalise and store one webhook delivery."""
-        webhook.authenticate(self.settings, headers, query, body)
-        delivery = webhook.normalise(headers, body)
+        """Authenticate, normalise and store one delivery."""
+        if webhook.is_ping is not None and webhook.is_ping(headers, body):
+            return Receipt("ping")
+        webhook.authenticate(headers, query, body)
+        delivery = webhook.normalise(headers, body, datetime.now(UTC))
         if delivery is None:
             return Receipt("ignored", delivery_id=webhook.delivery_id(headers))
-        return await self.store(delivery)
-
-    async def store(self, delivery: Delivery) -> Receipt:
-        """Store a delivery and its events; return once they are committed."""
         outcome = await self._writer.submit(delivery)
         return Receipt(outcome, delivery.delivery_id, delivery.order_id)
+
+    async def order(self, order_id: UUID) -> StoredOrder | None:
+        """An order as it stands now, updates applied."""
+        async with self._service.pool.acquire() as conn:
+            return await find_order(conn, order_id)
 
     async def _commit(self, deliveries: list[Delivery]) -> list[Outcome]:
         service = self._service

@@ -11,16 +11,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from orderflow.backbone.logging import get_logger
+from orderflow.orders.adapters.order_store import StoredOrder
+from orderflow.orders.domain.generic import GenericOrder
 from orderflow.orders.errors import (
     BodyTooLarge,
     IntakeUnavailable,
+    OrderNotFound,
     OrdersError,
     UnknownPlatform,
 )
@@ -33,59 +37,77 @@ Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 _WEBHOOK_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The platform's payload, exactly as it signed it.",
+        "description": "The platform's payload, exactly as the platform signed it.",
         "content": {"application/json": {"schema": {"type": "object"}}},
     }
 }
 
 
-class IntakeRoute(APIRoute):
-    """A route whose errors become clear JSON answers and one log line each."""
+def intake_route(limit: int) -> type[APIRoute]:
+    """A route class: bodies over `limit` bytes refused, errors as clear JSON."""
 
-    def get_route_handler(self) -> Endpoint:
-        handler = super().get_route_handler()
+    class IntakeRoute(APIRoute):
+        def get_route_handler(self) -> Endpoint:
+            handler = super().get_route_handler()
 
-        async def answer(request: Request) -> Response:
-            started = time.perf_counter()
-            try:
-                return await handler(request)
-            except OrdersError as error:
-                return _rejected(request, error, started)
-            except Exception:
-                log.exception("delivery.failed", path=request.url.path)
-                return _rejected(
-                    request, IntakeUnavailable("the delivery was not stored"), started
-                )
+            async def answer(request: Request) -> Response:
+                started = time.perf_counter()
+                try:
+                    limited = Request(request.scope, _limited(request, limit))
+                    return await handler(limited)
+                except OrdersError as error:
+                    return _rejected(request, error, started)
+                except Exception:
+                    log.exception("delivery.failed", path=request.url.path)
+                    unstored = IntakeUnavailable("the delivery was not stored")
+                    return _rejected(request, unstored, started)
 
-        return answer
+            return answer
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.methods and scope["method"] not in self.methods:
-            allowed = ", ".join(sorted(self.methods))
-            log.warning(
-                "delivery.rejected",
-                path=scope["path"],
-                status=405,
-                error="method_not_allowed",
-            )
-            response = JSONResponse(
-                {
-                    "error": "method_not_allowed",
-                    "message": f"{scope['method']} is not allowed here; use {allowed}",
-                },
-                status_code=405,
-                headers={"Allow": allowed},
-            )
-            await response(scope, receive, send)
-            return
-        await super().handle(scope, receive, send)
+        async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if self.methods and scope["method"] not in self.methods:
+                await _method_not_allowed(sorted(self.methods))(scope, receive, send)
+                return
+            await super().handle(scope, receive, send)
+
+    return IntakeRoute
 
 
-def webhook_router(intake: Intake) -> APIRouter:
+def _limited(request: Request, limit: int) -> Receive:
+    """The request's `receive`, raising `BodyTooLarge` past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise BodyTooLarge(limit)
+        return message
+
+    return receive
+
+
+def _method_not_allowed(allowed: list[str]) -> Response:
+    log.warning("delivery.rejected", status=405, error="method_not_allowed")
+    return JSONResponse(
+        {
+            "error": "method_not_allowed",
+            "message": f"this path takes {', '.join(allowed)} only",
+        },
+        status_code=405,
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+def router(intake: Intake) -> APIRouter:
     """`POST /webhooks/<platform>` for each platform, and the order API."""
-    router = APIRouter(route_class=IntakeRoute)
+    routes = APIRouter(route_class=intake_route(intake.settings.max_body_bytes))
     for name, webhook in intake.webhooks.items():
-        router.add_api_route(
+        routes.add_api_route(
             f"/webhooks/{name}",
             _webhook_endpoint(intake, webhook),
             methods=["POST"],
@@ -95,48 +117,53 @@ def webhook_router(intake: Intake) -> APIRouter:
             name=f"webhook_{name}",
         )
 
-    @router.post("/webhooks/{platform}", include_in_schema=False)
+    @routes.post("/webhooks/{platform}", include_in_schema=False)
     async def unknown_platform(platform: str) -> Response:
         raise UnknownPlatform(platform)
 
-    return router
+    routes.add_api_route(
+        "/orders",
+        _webhook_endpoint(intake, intake.api),
+        methods=["POST"],
+        tags=["orders"],
+        summary="Place an order from any other shop (API key)",
+        openapi_extra=_order_body(),
+        name="place_order",
+    )
+
+    @routes.get("/orders/{order_id}", tags=["orders"], response_model=StoredOrder)
+    async def get_order(order_id: str, request: Request) -> StoredOrder:
+        """The order as it stands, with every update applied (API key)."""
+        intake.authenticate_api(request.headers)
+        try:
+            found = await intake.order(UUID(order_id))
+        except ValueError:
+            found = None
+        if found is None:
+            raise OrderNotFound(order_id)
+        return found
+
+    return routes
 
 
 def _webhook_endpoint(intake: Intake, webhook: Webhook) -> Endpoint:
-    async def take_webhook(request: Request) -> Response:
+    async def take_delivery(request: Request) -> Response:
         started = time.perf_counter()
         request.state.delivery_id = webhook.delivery_id(request.headers)
-        body = await read_body(request, intake.settings.max_body_bytes)
+        body = await request.body()
         receipt = await intake.take(
             webhook, request.headers, request.query_params, body
         )
-        return _accepted(request, webhook.platform.value, receipt, started)
+        return _accepted(webhook.platform.value, receipt, started)
 
-    take_webhook.__doc__ = (
-        f"Authenticate a {webhook.platform.value} delivery as the platform signs"
-        " it, and store it with its events before answering."
+    take_delivery.__doc__ = (
+        f"Authenticate a {webhook.platform.value} delivery and store it with its"
+        " events before answering. Repeated deliveries are answered `duplicate`."
     )
-    return take_webhook
+    return take_delivery
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused once it passes `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _accepted(
-    request: Request, platform: str, receipt: Receipt, started: float
-) -> Response:
+def _accepted(platform: str, receipt: Receipt, started: float) -> Response:
     log.info(
         "delivery.accepted",
         platform=platform,
@@ -165,10 +192,33 @@ def _rejected(request: Request, error: OrdersError, started: float) -> Response:
         duration_ms=_elapsed_ms(started),
     )
     content: dict[str, Any] = {"error": error.code, "message": str(error)}
-    problems = getattr(error, "problems", None)
+    problems = getattr(error, "problems", ())
     if problems:
         content["fields"] = [{"path": path, "problem": msg} for path, msg in problems]
     return JSONResponse(content, status_code=error.status_code)
+
+
+def _order_body() -> dict[str, Any]:
+    schema = GenericOrder.model_json_schema()
+    definitions = schema.pop("$defs", {})
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inline(schema, definitions)}},
+        }
+    }
+
+
+def _inline(node: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with every `#/$defs/...` reference replaced by its definition."""
+    if isinstance(node, list):
+        return [_inline(item, definitions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    reference = node.get("$ref", "")
+    if reference.startswith("#/$defs/"):
+        return _inline(definitions[reference.removeprefix("#/$defs/")], definitions)
+    return {key: _inline(value, definitions) for key, value in node.items()}
 
 
 def _elapsed_ms(started: float) -> float:

@@ -7,7 +7,7 @@ from importlib import resources
 from orderflow.backbone.service import Service
 from orderflow.contracts import OrderCancelled, OrderPlaced, OrderRefunded, OrderUpdated
 from orderflow.orders.handlers import Intake
-from orderflow.orders.http import webhook_router
+from orderflow.orders.http import router
 from orderflow.orders.settings import DEFAULT_PORT, Settings
 
 DESCRIPTION = (
@@ -29,5 +29,5 @@ def create_service(settings: Settings | None = None) -> Service:
     )
     intake = Intake(service, settings)
     service.hooks.append(intake.running)
-    service.routers.append(webhook_router(intake))
+    service.routers.append(router(intake))
     return service

@@ -9,14 +9,16 @@ deliveries, the orders, the waiting changes and the events together.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
+from pydantic import BaseModel, Field
 
 from orderflow.backbone.database import Connection
 from orderflow.backbone.outbox import add_to_outbox
 from orderflow.contracts import (
+    Amount,
     OrderCancelled,
     OrderPlaced,
     OrderRefunded,
@@ -64,12 +66,33 @@ async def settle(
     return outcomes
 
 
-async def find_order(conn: Connection, order_id: UUID) -> asyncpg.Record | None:
+class StoredOrder(BaseModel):
+    """An order as it stands: its figures with every update applied."""
+
+    order_id: str
+    status: OrderStatus
+    refunded: Amount = Field(description="All money refunded so far.")
+    order: OrderPlaced
+    created_at: datetime = Field(description="When Orderflow took the order.")
+    modified_at: datetime = Field(description="When a change was last applied.")
+
+
+async def find_order(conn: Connection, order_id: UUID) -> StoredOrder | None:
     """The stored order, or None."""
-    return await conn.fetchrow(
-        "SELECT order_id, status, refunded, current::text AS current,"
-        " created_at, modified_at FROM orders WHERE order_id = $1",
+    row = await conn.fetchrow(
+        "SELECT status, refunded, current::text AS current, created_at,"
+        " modified_at FROM orders WHERE order_id = $1",
         order_id,
+    )
+    if row is None:
+        return None
+    return StoredOrder(
+        order_id=str(order_id),
+        status=OrderStatus(row["status"]),
+        refunded=row["refunded"],
+        order=OrderPlaced.model_validate_json(row["current"]),
+        created_at=row["created_at"],
+        modified_at=row["modified_at"],
     )
 
 

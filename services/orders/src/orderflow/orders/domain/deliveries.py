@@ -8,6 +8,7 @@ order at once choose the same id.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -24,6 +25,8 @@ from orderflow.contracts import (
 _ORDER_IDS = UUID("6f1d3c52-3f0e-4c1e-9a51-0c9e2b7d4a10")
 
 Change = OrderUpdated | OrderCancelled | OrderRefunded
+Normalise = Callable[[Mapping[str, str], bytes, datetime], "Delivery | None"]
+"""A platform's reader: headers, raw body and time of receipt to a delivery."""
 
 
 @dataclass(frozen=True, order=True)

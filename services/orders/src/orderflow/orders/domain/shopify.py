@@ -10,6 +10,7 @@ delivery of an event), or `X-Shopify-Webhook-Id` where that is missing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -193,7 +194,7 @@ class _Refund(PlatformModel):
     order_adjustments: list[_Adjustment] = []
 
 
-def normalise(headers: Mapping[str, str], body: bytes) -> Delivery | None:
+def normalise(headers: Mapping[str, str], body: bytes, _: datetime) -> Delivery | None:
     """The delivery a Shopify webhook brings; None for a topic not about orders."""
     topic = _header(headers, "x-shopify-topic")
     shop = shop_id(Platform.SHOPIFY, _header(headers, "x-shopify-shop-domain"))
