@@ -118,3 +118,24 @@ async def _arrived(received: list[str], count: int) -> bool:
 async def _handled(harness: Harness, service: str, deliveries: int) -> bool:
     queue = f"{service}.{ThingHappened.routing_key()}"
     return harness.handled(service, queue) >= deliveries
+
+
+async def test_an_event_no_queue_is_bound_to_is_kept_and_tried_later(
+    harness: Harness,
+) -> None:
+    producer = harness.service(handler=None)
+    await producer.migrate()
+    await _commit_event(harness, "nobody-listens")
+
+    async with _outbox_pool(harness) as pool:
+        connection = await aio_pika.connect(harness.amqp_url)
+        async with connection:
+            relay = _relay(harness, pool, await _publisher(connection))
+            published = await relay.publish_pending()
+            again = await relay.publish_pending()
+
+    assert (published, again) == (0, 0)
+    [row] = await harness.fetch(
+        "SELECT attempts, published_at, available_at > now() AS later FROM outbox"
+    )
+    assert (row["attempts"], row["published_at"], row["later"]) == (1, None, True)

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from importlib.metadata import entry_points
@@ -122,6 +123,7 @@ def run(
 
 
 def _run_all(names: list[str]) -> int:
+    """Run each service as a child; when one stops, stop the others too."""
     children = [
         subprocess.Popen([sys.executable, "-m", "orderflow.backbone.cli", "run", name])  # noqa: S603 - our own interpreter
         for name in names
@@ -129,10 +131,14 @@ def _run_all(names: list[str]) -> int:
 
     def forward(signum: int, _: Any) -> None:
         for child in children:
-            child.send_signal(signum)
+            if child.poll() is None:
+                child.send_signal(signum)
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
+    while all(child.poll() is None for child in children):
+        time.sleep(0.5)
+    forward(signal.SIGTERM, None)
     codes = [child.wait() for child in children]
     return max(codes, default=0)
 
