@@ -14,7 +14,6 @@ from orderflow.backbone.testing import (
     example_event,
     publish_event,
     rows,
-    settings_for_tests,
 )
 from orderflow.feedback.main import create_service
 from orderflow.feedback.settings import Settings
@@ -22,8 +21,7 @@ from orderflow.feedback.settings import Settings
 
 @pytest.fixture
 async def service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
-    service = create_service(Settings(**settings_for_tests(amqp_url, database_url)))
-    async with consuming(service, amqp_url, database_url):
+    async with consuming(create_service, Settings, amqp_url, database_url) as service:
         yield service
 
 

@@ -14,7 +14,6 @@ from orderflow.backbone.testing import (
     example_event,
     publish_event,
     rows,
-    settings_for_tests,
 )
 from orderflow.contracts import email_sha256
 from orderflow.support.main import create_service
@@ -23,8 +22,7 @@ from orderflow.support.settings import Settings
 
 @pytest.fixture
 async def service(amqp_url: str, database_url: str) -> AsyncIterator[Service]:
-    service = create_service(Settings(**settings_for_tests(amqp_url, database_url)))
-    async with consuming(service, amqp_url, database_url):
+    async with consuming(create_service, Settings, amqp_url, database_url) as service:
         yield service
 
 

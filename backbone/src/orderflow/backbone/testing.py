@@ -135,9 +135,17 @@ def example_event(routing_key: str, **changes: Any) -> Envelope[Any]:
 
 @asynccontextmanager
 async def consuming(
-    service: Service, amqp_url: str, database_url: str
+    create_service: Callable[[Any], Service],
+    settings_class: Callable[..., Any],
+    amqp_url: str,
+    database_url: str,
 ) -> AsyncIterator[Service]:
-    """Run a service until the test ends, then remove its queues and schema."""
+    """Run a service on this session's servers until the test ends.
+
+    Then its queues and schema are removed, so the next test starts afresh.
+    """
+    settings = settings_class(**settings_for_tests(amqp_url, database_url))
+    service = create_service(settings)
     async with service.running():
         await eventually(service.broker_ready)
         yield service

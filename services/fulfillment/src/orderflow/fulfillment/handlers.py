@@ -7,6 +7,9 @@ and comes back through the delay tiers once the order has been recorded.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from orderflow.backbone.database import Connection
 from orderflow.backbone.errors import OrderNotYetKnown
 from orderflow.backbone.logging import get_logger
 from orderflow.backbone.unit_of_work import UnitOfWork
@@ -15,12 +18,15 @@ from orderflow.contracts import (
     Envelope,
     LineKind,
     OrderCancelled,
+    OrderEvent,
     OrderPlaced,
     PaymentCaptured,
     email_sha256,
 )
 
 log = get_logger(__name__)
+
+_STAMPS = frozenset({"paid_at", "cancelled_at"})
 
 
 async def record_order(event: Envelope[OrderPlaced], uow: UnitOfWork) -> None:
@@ -49,29 +55,30 @@ async def record_order(event: Envelope[OrderPlaced], uow: UnitOfWork) -> None:
 async def record_payment(event: Envelope[PaymentCaptured], uow: UnitOfWork) -> None:
     """Mark the order paid, so that its goods may be delivered."""
     payment = event.payload
-    status = await uow.conn.execute(
-        "UPDATE order_book SET paid_at = coalesce(paid_at, $3)"
-        " WHERE shop_id = $1 AND order_id = $2",
-        payment.shop_id,
-        payment.order_id,
-        payment.captured_at,
-    )
-    if status == "UPDATE 0":
-        raise OrderNotYetKnown(payment.order_id)
+    await _stamp(uow.conn, "paid_at", payment, payment.captured_at)
 
 
 async def record_cancellation(event: Envelope[OrderCancelled], uow: UnitOfWork) -> None:
     """Mark the order cancelled, so that nothing of it is delivered."""
     cancellation = event.payload
-    status = await uow.conn.execute(
-        "UPDATE order_book SET cancelled_at = coalesce(cancelled_at, $3)"
+    await _stamp(uow.conn, "cancelled_at", cancellation, cancellation.cancelled_at)
+
+
+async def _stamp(
+    conn: Connection, column: str, about: OrderEvent, at: datetime
+) -> None:
+    """Set a date of the order once; an event that overtook it comes back later."""
+    if column not in _STAMPS:
+        raise ValueError(f"not a date of the order book: {column}")
+    status = await conn.execute(
+        f"UPDATE order_book SET {column} = coalesce({column}, $3)"
         " WHERE shop_id = $1 AND order_id = $2",
-        cancellation.shop_id,
-        cancellation.order_id,
-        cancellation.cancelled_at,
+        about.shop_id,
+        about.order_id,
+        at,
     )
     if status == "UPDATE 0":
-        raise OrderNotYetKnown(cancellation.order_id)
+        raise OrderNotYetKnown(about.order_id)
 
 
 async def erase_customer(event: Envelope[CustomerErased], uow: UnitOfWork) -> None:
