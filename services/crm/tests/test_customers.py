@@ -7,10 +7,16 @@ from decimal import Decimal
 
 import asyncpg
 import httpx
+from backbone_harness import eventually
 from crm_harness import EXAMPLE_ORDER, CrmHarness, placed
 
 from orderflow.backbone.database import quote_ident
-from orderflow.contracts import CustomerUpserted
+from orderflow.contracts import (
+    CustomerUpserted,
+    OrderCancelled,
+    OrderRefunded,
+    wrap,
+)
 from orderflow.crm.adapters import customer_store as store
 
 
@@ -162,3 +168,52 @@ async def test_customer_shows_orders_and_lifetime_value_per_currency(
     assert body["orders"] == 2
     total = EXAMPLE_ORDER.totals.total
     assert Decimal(body["lifetime_value"]["EUR"]) == total * 2
+
+
+async def test_refunds_and_cancellations_lower_the_lifetime_value(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    order = EXAMPLE_ORDER
+    refund = OrderRefunded(
+        shop_id=order.shop_id,
+        order_id="ord-1",
+        platform_order_id=order.platform_order_id,
+        refund_id="re-1",
+        refunded_at=order.placed_at,
+        amount=Decimal("19.00"),
+        currency=order.currency,
+        full=False,
+    )
+    cancelled = OrderCancelled(
+        shop_id=order.shop_id,
+        order_id="ord-3",
+        platform_order_id="ord-3",
+        cancelled_at=order.placed_at,
+    )
+    async with crm.running(service):
+        await crm.send(wrap(cancelled, producer="orders", correlation_id="ord-3"))
+        for order_id in ("ord-1", "ord-2", "ord-3"):
+            await crm.send(placed(order_id))
+        [event, *_] = await crm.wait_for_events(CustomerUpserted, 3)
+        await crm.send(wrap(refund, producer="orders", correlation_id="ord-1"))
+        await crm.send(wrap(refund, producer="orders", correlation_id="ord-1"))
+
+        async def refunded() -> bool:
+            rows = await crm.fetch(
+                "SELECT count(*) AS n FROM inbox WHERE subscription LIKE $1",
+                "%order.refunded.v1",
+            )
+            return bool(rows[0]["n"] == 2)
+
+        await eventually(refunded)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
+        ) as client:
+            response = await client.get(f"/customers/{event['customer_id']}")
+
+    body = response.json()
+    assert await crm.count("order_refunds") == 1
+    assert body["orders"] == 3
+    expected = order.totals.total * 2 - Decimal("19.00")
+    assert Decimal(body["lifetime_value"]["EUR"]) == expected

@@ -62,8 +62,10 @@ from orderflow.contracts import (
     CustomerErased,
     CustomerUpserted,
     Envelope,
+    OrderCancelled,
     OrderConfirmationSent,
     OrderPlaced,
+    OrderRefunded,
     email_sha256,
 )
 from orderflow.crm.adapters import customer_store as store
@@ -127,6 +129,21 @@ class CrmHandlers:
             created=upsert.created,
         )
         await self._record_confirmation(order, record, uow)
+
+    async def record_refund(
+        self, event: Envelope[OrderRefunded], uow: UnitOfWork
+    ) -> None:
+        """Lower the customer's lifetime value by the money returned."""
+        await store.record_refund(uow.conn, event.payload)
+        log.info("order_refund.recorded", order_id=event.payload.order_id)
+
+    async def record_cancellation(
+        self, event: Envelope[OrderCancelled], uow: UnitOfWork
+    ) -> None:
+        """Leave a cancelled order out of the customer's lifetime value."""
+        order = event.payload
+        await store.record_cancellation(uow.conn, order.shop_id, order.order_id)
+        log.info("order_cancellation.recorded", order_id=order.order_id)
 
     async def _record_confirmation(
         self, order: OrderPlaced, record: CustomerRecord, uow: UnitOfWork

@@ -12,8 +12,10 @@ from orderflow.backbone.shop import ShopIdentity
 from orderflow.contracts import (
     CustomerErased,
     CustomerUpserted,
+    OrderCancelled,
     OrderConfirmationSent,
     OrderPlaced,
+    OrderRefunded,
 )
 from orderflow.crm.adapters.confirmation_email import ConfirmationRenderer
 from orderflow.crm.adapters.crms import ConfiguredCrms
@@ -62,6 +64,8 @@ def create_service(
         pool=lambda: service.pool,
     )
     service.subscribe(OrderPlaced, handlers.record_customer)
+    service.subscribe(OrderRefunded, handlers.record_refund)
+    service.subscribe(OrderCancelled, handlers.record_cancellation)
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)
     service.subscribe(CustomerUpserted, handlers.sync_customer_to_crms)
     service.subscribe(CustomerErased, handlers.erase_from_crms)

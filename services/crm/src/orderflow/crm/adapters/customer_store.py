@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from orderflow.backbone.database import Connection
-from orderflow.contracts import Customer, OrderPlaced
+from orderflow.contracts import Customer, OrderPlaced, OrderRefunded
 from orderflow.crm.domain.customers import (
     CustomerHistory,
     CustomerRecord,
@@ -77,7 +77,9 @@ async def record_order(conn: Connection, customer_id: str, order: OrderPlaced) -
     """Add the order to the customer's history; False if it was there already."""
     added = await conn.fetchval(
         "INSERT INTO customer_orders (shop_id, order_id, customer_id, order_number,"
-        " placed_at, currency, total) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " placed_at, currency, total, cancelled)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, EXISTS (SELECT FROM order_cancellations"
+        " WHERE shop_id = $1 AND order_id = $2))"
         " ON CONFLICT DO NOTHING RETURNING true",
         order.shop_id,
         order.order_id,
@@ -114,12 +116,49 @@ async def find_by_email(
     return [_record(row) for row in rows]
 
 
-async def customer_history(conn: Connection, customer_id: str) -> CustomerHistory:
-    rows = await conn.fetch(
-        "SELECT currency, count(*) AS orders, sum(total) AS spent"
-        " FROM customer_orders WHERE customer_id = $1 GROUP BY currency",
-        customer_id,
+async def record_refund(conn: Connection, refund: OrderRefunded) -> None:
+    await conn.execute(
+        "INSERT INTO order_refunds (shop_id, refund_id, order_id, amount)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        refund.shop_id,
+        refund.refund_id,
+        refund.order_id,
+        refund.amount,
     )
+
+
+async def record_cancellation(conn: Connection, shop_id: str, order_id: str) -> None:
+    await conn.execute(
+        "INSERT INTO order_cancellations (shop_id, order_id) VALUES ($1, $2)"
+        " ON CONFLICT DO NOTHING",
+        shop_id,
+        order_id,
+    )
+    await conn.execute(
+        "UPDATE customer_orders SET cancelled = true"
+        " WHERE shop_id = $1 AND order_id = $2",
+        shop_id,
+        order_id,
+    )
+
+
+_HISTORY = """
+SELECT o.currency, count(*) AS orders,
+       sum(CASE WHEN o.cancelled THEN 0 ELSE o.total - coalesce(r.refunded, 0) END)
+           AS spent
+FROM customer_orders o
+LEFT JOIN (
+    SELECT shop_id, order_id, sum(amount) AS refunded
+    FROM order_refunds GROUP BY shop_id, order_id
+) r USING (shop_id, order_id)
+WHERE o.customer_id = $1
+GROUP BY o.currency
+"""
+
+
+async def customer_history(conn: Connection, customer_id: str) -> CustomerHistory:
+    """All orders, and per currency what was paid less refunds and cancellations."""
+    rows = await conn.fetch(_HISTORY, customer_id)
     return CustomerHistory(
         orders=sum(row["orders"] for row in rows),
         lifetime_value={row["currency"]: Decimal(row["spent"]) for row in rows},
@@ -136,6 +175,12 @@ async def erase_customer(conn: Connection, customer_id: str) -> None:
         "INSERT INTO crm_erasures (customer_id, crm, external_id)"
         " SELECT customer_id, crm, external_id FROM crm_links"
         " WHERE customer_id = $1 ON CONFLICT DO NOTHING",
+        customer_id,
+    )
+    await conn.execute(
+        "DELETE FROM order_refunds r USING customer_orders o"
+        " WHERE o.customer_id = $1 AND r.shop_id = o.shop_id"
+        " AND r.order_id = o.order_id",
         customer_id,
     )
     await conn.execute("DELETE FROM customers WHERE customer_id = $1", customer_id)
