@@ -11,8 +11,8 @@ two steps, each its own subscription with its own inbox record:
    shop and order ids, in `order_confirmations` (one row per order), and
    queues `customer.upserted.v1` and the internal
    `crm.order_confirmation_recorded.v1`. A redelivered `order.placed` is
-   skipped by the inbox; the same order under a new event id finds its row
-   and records nothing new.
+   skipped by the inbox; the same order under a new event id finds the
+   order in the history and changes nothing.
 2. `send_order_confirmation` handles `crm.order_confirmation_recorded.v1`.
    It reads the stored message, does nothing if the row says `sent`, and
    otherwise sends it and marks it `sent` in the same transaction that
@@ -112,7 +112,9 @@ class CrmHandlers:
             return
 
         record = upsert.record
-        await store.record_order(uow.conn, record.customer_id, order)
+        if not await store.record_order(uow.conn, record.customer_id, order):
+            log.info("order.already_recorded", order_id=order.order_id)
+            return
         uow.emit(
             CustomerUpserted(
                 shop_id=order.shop_id,
