@@ -7,7 +7,7 @@ PACKAGES := contracts backbone $(addprefix services/,$(SERVICES))
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 
 .DEFAULT_GOAL := help
-.PHONY: help install servers test lint format schemas demo run bench-backbone bench-ingest
+.PHONY: help install servers test lint format schemas demo run bench-backbone bench-ingest bench-invoices
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -50,10 +50,13 @@ run: servers  ## Run all six services in the foreground
 
 demo: servers  ## Run the whole pipeline on a sample order and show its events
 	$(BIN)/orderflow migrate --create-database
-	$(BIN)/orderflow demo
+	$(BIN)/python deploy/local/demo.py
 
 bench-backbone: servers  ## Inbox+outbox subscription against a bare aio-pika consumer
 	$(BIN)/python backbone/bench/bench_backbone.py
 
 bench-ingest: servers  ## Signed Shopify webhooks into the orders service: rate, p50/p99
 	$(BIN)/python services/orders/bench/bench_ingest.py
+
+bench-invoices: install  ## Invoices/s through billing's render pool against bare WeasyPrint
+	$(BIN)/python services/billing/bench/bench_invoices.py
