@@ -35,6 +35,7 @@ lint: install  ## ruff and mypy --strict, as CI runs them
 		echo "mypy $$package"; \
 		MYPYPATH=$$package/tests $(BIN)/mypy $$(ls -d $$package/src $$package/tests $$package/bench 2>/dev/null)  || exit 1; \
 	done
+	$(BIN)/mypy deploy/local/demo.py
 	$(BIN)/python -m orderflow.contracts.schemas check
 
 format: install  ## Format and fix what ruff can

@@ -1,17 +1,23 @@
 """The Factur-X (EN 16931) XML of a document, and the PDF that carries it.
 
 The `factur-x` package builds the Cross Industry Invoice XML from EN 16931
-business terms (BT-1, BT-2...), checks it against the XSD, and embeds it in
-the PDF/A-3 that WeasyPrint rendered, with the XMP metadata Factur-X asks for.
+business terms (BT-1, BT-2...), checks it against the XSD, and writes the
+XMP metadata Factur-X asks for. WeasyPrint attaches the XML to the PDF/A-3
+as it renders it, so the PDF is written once rather than rewritten.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from facturx import generate_cii_xml, generate_from_binary
+import pydyf  # type: ignore[import-untyped]
+from facturx import generate_cii_xml
+from facturx.facturx import FACTURX_FILENAME, generate_xmp_bytes
+from weasyprint import Attachment
 
 from orderflow.billing.domain.documents import Document, DocumentKind, Party
 from orderflow.billing.domain.tax import VatCategory
@@ -32,24 +38,33 @@ def facturx_xml(document: Document) -> bytes:
     return xml
 
 
-def embed(pdf: bytes, xml: bytes, document: Document) -> bytes:
-    """The PDF/A-3 with the XML attached as `factur-x.xml`."""
-    kind = "Invoice" if document.kind is DocumentKind.INVOICE else "Credit note"
-    result: bytes = generate_from_binary(
-        pdf,
-        xml,
-        flavor="factur-x",
-        level=LEVEL,
-        check_xsd=False,
-        lang=document.language,
-        pdf_metadata={
-            "author": document.seller.name,
-            "keywords": f"Factur-X, {kind}",
-            "title": f"{document.seller.name}: {kind} {document.number}",
-            "subject": f"{kind} {document.number} issued by {document.seller.name}",
-        },
+def attachment(xml: bytes) -> Attachment:
+    """The XML as the PDF/A-3 attachment Factur-X names and relates to the PDF."""
+    encoded = base64.b64encode(xml).decode()
+    return Attachment(
+        url=f"data:text/xml;base64,{encoded}",
+        name=FACTURX_FILENAME,
+        description="Factur-X invoice",
+        relationship="Data",
     )
-    return result
+
+
+def with_facturx_metadata(document: Document) -> Callable[[Any, pydyf.PDF], None]:
+    """A WeasyPrint finisher that puts the Factur-X XMP metadata in the PDF."""
+    kind = "Invoice" if document.kind is DocumentKind.INVOICE else "Credit note"
+    metadata = {
+        "author": document.seller.name,
+        "title": f"{document.seller.name}: {kind} {document.number}",
+        "subject": f"{kind} {document.number} issued by {document.seller.name}",
+    }
+
+    def finish(_: Any, pdf: pydyf.PDF) -> None:
+        xmp = generate_xmp_bytes("factur-x", LEVEL, None, metadata)
+        stream = pydyf.Stream([xmp], {"Type": "/Metadata", "Subtype": "/XML"})
+        pdf.add_object(stream)
+        pdf.catalog["Metadata"] = stream.reference
+
+    return finish
 
 
 def business_terms(document: Document) -> dict[str, Any]:

@@ -21,7 +21,11 @@ from functools import cache
 import jinja2
 from weasyprint import HTML
 
-from orderflow.billing.adapters.facturx import embed, facturx_xml
+from orderflow.billing.adapters.facturx import (
+    attachment,
+    facturx_xml,
+    with_facturx_metadata,
+)
 from orderflow.billing.domain.documents import (
     Document,
     DocumentKind,
@@ -81,9 +85,13 @@ def document_html(document: Document) -> str:
 
 
 def render_pdf(document: Document) -> bytes:
-    """Render the PDF/A-3 and embed the Factur-X XML, in this process."""
-    pdf = HTML(string=document_html(document)).write_pdf(pdf_variant=PDF_VARIANT)
-    return embed(pdf, facturx_xml(document), document)
+    """Render the PDF/A-3 with the Factur-X XML attached, in this process."""
+    pdf: bytes = HTML(string=document_html(document)).write_pdf(
+        pdf_variant=PDF_VARIANT,
+        attachments=[attachment(facturx_xml(document))],
+        finisher=with_facturx_metadata(document),
+    )
+    return pdf
 
 
 def _render_json(content: str) -> bytes:

@@ -1,0 +1,140 @@
+"""`make bench-invoices`: invoices rendered per second through billing's pool.
+
+In one run, on the same invoice HTML:
+
+- bare: WeasyPrint turns the HTML into a PDF/A-3 in this one process, one
+  document after another (after one warm-up render);
+- pool: billing's `Renderer`, one worker per core, renders whole documents
+  (HTML, PDF/A-3, Factur-X XML built, checked and embedded) concurrently.
+
+It prints both rates, the pool's rate against the bare rate times the cores
+(aim: at least 0.9), and the time of the first document after the pool
+starts against the median of the following ones (aim: no slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+from datetime import UTC, datetime
+
+from weasyprint import HTML
+
+from orderflow.billing.adapters.renderer import (
+    PDF_VARIANT,
+    Renderer,
+    document_html,
+    render_pdf,
+)
+from orderflow.billing.domain.documents import (
+    BankDetails,
+    Document,
+    Party,
+    PaymentTerms,
+)
+from orderflow.billing.domain.invoicing import BillingOrder, draft_invoice
+from orderflow.contracts import examples
+
+
+def invoices(count: int) -> list[Document]:
+    """The catalogue's example order as `count` issued invoices."""
+    order = BillingOrder.from_event(examples.EXAMPLES["order.placed.v1"])  # type: ignore[arg-type]
+    seller = Party(
+        name="Example Shop GmbH",
+        line1="Musterstrasse 1",
+        postal_code="10115",
+        city="Berlin",
+        country="DE",
+        vat_id="DE136695976",
+    )
+    terms = PaymentTerms(
+        paid=False,
+        method="bank_transfer",
+        reference=order.order_number,
+        due_date=datetime(2025, 4, 1, tzinfo=UTC).date(),
+        bank=BankDetails(
+            bank_name="Example Bank", iban="DE89370400440532013000", bic="COBADEFFXXX"
+        ),
+    )
+    draft = draft_invoice(order, seller=seller, language="de", payment=terms)
+    issued_at = datetime(2025, 3, 14, tzinfo=UTC)
+    return [
+        draft.issued(number=f"INV-2025-{n:06d}", series="INV-2025", at=issued_at)
+        for n in range(1, count + 1)
+    ]
+
+
+def bare_rate(documents: list[Document]) -> float:
+    pages = [document_html(document) for document in documents]
+    HTML(string=pages[0]).write_pdf(pdf_variant=PDF_VARIANT)
+    started = time.perf_counter()
+    for page in pages:
+        HTML(string=page).write_pdf(pdf_variant=PDF_VARIANT)
+    return len(pages) / (time.perf_counter() - started)
+
+
+def whole_rate(documents: list[Document]) -> float:
+    """The pool's work (with Factur-X) done in this one process, for reference."""
+    render_pdf(documents[0])
+    started = time.perf_counter()
+    for document in documents:
+        render_pdf(document)
+    return len(documents) / (time.perf_counter() - started)
+
+
+async def pool_figures(
+    documents: list[Document], workers: int
+) -> tuple[float, float, float, float]:
+    """Start-up seconds, first document's seconds, median of the next, and rate."""
+    renderer = Renderer(workers)
+    started = time.perf_counter()
+    async with renderer.running():
+        ready = time.perf_counter()
+        first = await _timed(renderer, documents[0])
+        following = [await _timed(renderer, d) for d in documents[1 : 1 + 2 * workers]]
+        begin = time.perf_counter()
+        await asyncio.gather(*(renderer.render(d) for d in documents))
+        rate = len(documents) / (time.perf_counter() - begin)
+    return ready - started, first, statistics.median(following), rate
+
+
+async def _timed(renderer: Renderer, document: Document) -> float:
+    started = time.perf_counter()
+    await renderer.render(document)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--count", type=int, default=60, help="invoices per measurement"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    documents = invoices(args.count)
+
+    bare = bare_rate(documents)
+    whole = whole_rate(documents)
+    startup, first, median, pooled = asyncio.run(pool_figures(documents, args.workers))
+
+    cores = args.workers
+    rows = [
+        ("invoices per measurement", f"{args.count}, workers {cores}"),
+        ("bare WeasyPrint", f"{bare:.1f} invoices/s (one process, HTML to PDF/A-3)"),
+        ("same work as the pool", f"{whole:.1f} invoices/s (one process, Factur-X)"),
+        ("billing pool", f"{pooled:.1f} invoices/s (Factur-X, {cores} workers)"),
+        ("pool / (bare x workers)", f"{pooled / (bare * cores):.2f} (aim >= 0.90)"),
+        ("pool / (same x workers)", f"{pooled / (whole * cores):.2f} (pool overhead)"),
+        ("pool start-up", f"{startup:.2f} s (workers spawned and warmed)"),
+        ("first invoice after start", f"{first * 1000:.0f} ms"),
+        ("median of the next", f"{median * 1000:.0f} ms (aim: first <= median)"),
+    ]
+    for name, value in rows:
+        print(f"{name:<26}{value}")
+
+
+if __name__ == "__main__":
+    main()
