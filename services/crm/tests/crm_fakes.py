@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import parse_qsl
 
 import uvicorn
 from aiosmtpd.controller import Controller
@@ -28,6 +29,10 @@ HUBSPOT_TOKEN = "pat-na1-test-token"  # noqa: S105 - a fake's token
 SALESFORCE_TOKEN = "00Dtest!session"  # noqa: S105 - a fake's token
 ZOHO_TOKEN = "1000.test.token"  # noqa: S105 - a fake's token
 EXTERNAL_ID_FIELD = "Orderflow_Customer_Id__c"
+CLIENT_ID = "1000.CLIENT"
+CLIENT_SECRET = "client-secret"  # noqa: S105 - a fake's secret
+REFRESH_TOKEN = "1000.refresh"  # noqa: S105 - a fake's token
+TOKEN_PATHS = ("/services/oauth2/token", "/oauth/v2/token")
 
 
 @dataclass
@@ -35,6 +40,7 @@ class FakeCrm:
     """State shared by the fakes: records, requests seen, failures queued."""
 
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)
     requests: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[int, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
@@ -51,21 +57,40 @@ class FakeCrm:
                 return record_id, record
         return None
 
-    def app(self, authorization: str, error_for_auth: tuple[int, Any]) -> FastAPI:
+    def app(self, scheme: str, error_for_auth: tuple[int, Any]) -> FastAPI:
+        """The fake's app; it accepts `<scheme> <token>` for any live token."""
         app = FastAPI()
 
         @app.middleware("http")
         async def gate(request: Request, call_next: Any) -> Response:
             self.requests.append((request.method, request.url.path))
-            if request.headers.get("authorization") != authorization:
+            live = {f"{scheme} {token}" for token in self.tokens}
+            token_call = request.url.path in TOKEN_PATHS
+            if not token_call and request.headers.get("authorization") not in live:
                 return JSONResponse(error_for_auth[1], status_code=error_for_auth[0])
-            if self.failures:
+            if self.failures and not token_call:
                 status, body = self.failures.pop(0)
                 return JSONResponse(body, status_code=status)
             response: Response = await call_next(request)
             return response
 
         return app
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    def refresh(self, form: Mapping[str, Any]) -> str | None:
+        """A new access token for a valid refresh request, else None."""
+        if (
+            form.get("grant_type") != "refresh_token"
+            or form.get("refresh_token") != REFRESH_TOKEN
+            or form.get("client_id") != CLIENT_ID
+            or form.get("client_secret") != CLIENT_SECRET
+        ):
+            return None
+        token = f"fresh-{self.new_id()}"
+        self.tokens.add(token)
+        return token
 
 
 class FakeHubSpot(FakeCrm):
@@ -77,6 +102,7 @@ class FakeHubSpot(FakeCrm):
     def __init__(self) -> None:
         super().__init__()
         self.unindexed = set()
+        self.tokens.add(HUBSPOT_TOKEN)
 
     def add_unindexed(self, email: str) -> str:
         contact_id = self.new_id()
@@ -90,7 +116,7 @@ class FakeHubSpot(FakeCrm):
             "message": "Authentication credentials not found.",
             "category": "INVALID_AUTHENTICATION",
         }
-        app = self.app(f"Bearer {HUBSPOT_TOKEN}", (401, unauthorized))
+        app = self.app("Bearer", (401, unauthorized))
 
         @app.post("/crm/v3/objects/contacts/search")
         async def search(request: Request) -> Any:
@@ -179,7 +205,29 @@ class FakeSalesforce(FakeCrm):
         unauthorized = [
             {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
         ]
-        app = self.app(f"Bearer {SALESFORCE_TOKEN}", (401, unauthorized))
+        app = self.app("Bearer", (401, unauthorized))
+        self.tokens.add(SALESFORCE_TOKEN)
+
+        @app.post("/services/oauth2/token")
+        async def token(request: Request) -> JSONResponse:
+            access_token = self.refresh(await _form(request))
+            if access_token is None:
+                return JSONResponse(
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "expired access/refresh token",
+                    },
+                    status_code=400,
+                )
+            return JSONResponse(
+                {
+                    "access_token": access_token,
+                    "instance_url": str(request.base_url).rstrip("/"),
+                    "token_type": "Bearer",
+                    "issued_at": "1764763200000",
+                    "signature": "c2lnbmF0dXJl",
+                }
+            )
 
         @app.patch("/services/data/v60.0/sobjects/Contact/{field_name}/{value}")
         async def upsert(field_name: str, value: str, request: Request) -> Any:
@@ -267,7 +315,22 @@ class FakeZoho(FakeCrm):
             "message": "invalid oauth token",
             "status": "error",
         }
-        app = self.app(f"Zoho-oauthtoken {ZOHO_TOKEN}", (401, unauthorized))
+        app = self.app("Zoho-oauthtoken", (401, unauthorized))
+        self.tokens.add(ZOHO_TOKEN)
+
+        @app.post("/oauth/v2/token")
+        async def token(request: Request) -> JSONResponse:
+            access_token = self.refresh(request.query_params or await _form(request))
+            if access_token is None:
+                return JSONResponse({"error": "invalid_code"})
+            return JSONResponse(
+                {
+                    "access_token": access_token,
+                    "api_domain": str(request.base_url).rstrip("/"),
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                }
+            )
 
         @app.post("/crm/v2/Contacts/upsert")
         async def upsert(request: Request) -> Any:
@@ -365,6 +428,11 @@ def _invalid_zoho(record: dict[str, Any]) -> JSONResponse | None:
         "status": "error",
     }
     return JSONResponse({"data": [outcome]}, status_code=400)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The urlencoded form, read without Starlette's python-multipart parser."""
+    return dict(parse_qsl((await request.body()).decode()))
 
 
 @asynccontextmanager

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from crm_fakes import (
+    CLIENT_ID,
+    CLIENT_SECRET,
     EXTERNAL_ID_FIELD,
     HUBSPOT_TOKEN,
+    REFRESH_TOKEN,
     SALESFORCE_TOKEN,
     ZOHO_TOKEN,
     FakeHubSpot,
@@ -64,12 +67,22 @@ async def salesforce(fake: FakeSalesforce, **extra: Any) -> AsyncIterator[Any]:
 
 
 @asynccontextmanager
-async def zoho(fake: FakeZoho) -> AsyncIterator[Any]:
+async def zoho(fake: FakeZoho, **extra: Any) -> AsyncIterator[Any]:
+    values = {"zoho_token": ZOHO_TOKEN} | extra
     async with (
         serving(fake.build()) as url,
-        adapter(zoho_token=ZOHO_TOKEN, zoho_api_domain=url) as crm,
+        adapter(zoho_api_domain=url, zoho_accounts_url=url, **values) as crm,
     ):
         yield crm
+
+
+REFRESHING = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+
+
+def refreshing(crm: str, refresh_token: str = REFRESH_TOKEN) -> dict[str, str]:
+    """Settings of a CRM that renews its access token from a refresh token."""
+    values = REFRESHING | {"refresh_token": refresh_token}
+    return {f"{crm}_{name}": value for name, value in values.items()}
 
 
 def test_no_crm_is_configured_by_default() -> None:
@@ -203,6 +216,26 @@ class TestSalesforce:
 
         assert fake.records == {}
 
+    async def test_expired_token_is_renewed_and_the_call_repeated(self) -> None:
+        fake = FakeSalesforce()
+        async with salesforce(fake, **refreshing("salesforce")) as crm:
+            await crm.upsert(ADA, None)
+            fake.expire_tokens()
+            await crm.upsert(ADA, None)
+
+        token_calls = [r for r in fake.requests if r[1] == "/services/oauth2/token"]
+        assert len(token_calls) == 2
+        assert len(fake.records) == 1
+
+    async def test_revoked_refresh_token_is_rejected(self) -> None:
+        fake = FakeSalesforce()
+        settings = refreshing("salesforce", refresh_token="revoked")  # noqa: S106
+        async with salesforce(fake, **settings) as crm:
+            with pytest.raises(CrmRejected) as rejected:
+                await crm.upsert(ADA, None)
+
+        assert "invalid_grant: expired access/refresh token" in str(rejected.value)
+
     async def test_request_limit_is_transient(self) -> None:
         fake = FakeSalesforce()
         fake.fail_next(
@@ -276,6 +309,26 @@ class TestZoho:
             await crm.delete(record_id)
 
         assert fake.records == {}
+
+    async def test_expired_token_is_renewed_and_the_call_repeated(self) -> None:
+        fake = FakeZoho()
+        async with zoho(fake, **refreshing("zoho")) as crm:
+            await crm.upsert(ADA, None)
+            fake.expire_tokens()
+            await crm.upsert(ADA, None)
+
+        token_calls = [r for r in fake.requests if r[1] == "/oauth/v2/token"]
+        assert len(token_calls) == 2
+        assert len(fake.records) == 1
+
+    async def test_refused_refresh_token_is_rejected(self) -> None:
+        fake = FakeZoho()
+        settings = refreshing("zoho", refresh_token="wrong")  # noqa: S106
+        async with zoho(fake, **settings) as crm:
+            with pytest.raises(CrmRejected) as rejected:
+                await crm.upsert(ADA, None)
+
+        assert "invalid_code" in str(rejected.value)
 
     async def test_rate_limit_is_transient(self) -> None:
         fake = FakeZoho()

@@ -26,8 +26,13 @@ class Settings(BackboneSettings):
         default=None, description="e.g. https://example.my.salesforce.com"
     )
     salesforce_token: SecretStr | None = Field(
-        default=None, description="An OAuth access token of the integration user."
+        default=None,
+        description="An OAuth access token of the integration user; it expires, "
+        "so prefer the refresh token and client below.",
     )
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_refresh_token: SecretStr | None = None
     salesforce_api_version: str = "v60.0"
     salesforce_external_id_field: str = Field(
         default="Orderflow_Customer_Id__c",
@@ -35,7 +40,16 @@ class Settings(BackboneSettings):
     )
 
     zoho_token: SecretStr | None = Field(
-        default=None, description="A Zoho CRM OAuth access token."
+        default=None,
+        description="A Zoho CRM OAuth access token; it expires within an hour, "
+        "so prefer the refresh token and client below.",
+    )
+    zoho_client_id: str | None = None
+    zoho_client_secret: SecretStr | None = None
+    zoho_refresh_token: SecretStr | None = None
+    zoho_accounts_url: str = Field(
+        default="https://accounts.zoho.com",
+        description="The accounts server of the account's region.",
     )
     zoho_api_domain: str = "https://www.zohoapis.com"
 
