@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pydyf  # type: ignore[import-untyped]
 from facturx import generate_cii_xml
-from facturx.facturx import FACTURX_FILENAME, generate_xmp_bytes
+from facturx.facturx import (
+    FACTURX_FILENAME,
+    FACTURX_LEVEL2xmp,
+    generate_xmp_object,
+)
+from lxml import etree  # type: ignore[import-untyped]
 from weasyprint import Attachment
 
 from orderflow.billing.domain.documents import Document, DocumentKind, Party
@@ -24,6 +29,7 @@ from orderflow.billing.domain.tax import VatCategory
 from orderflow.billing.domain.wording import EXEMPTION_REASONS
 
 LEVEL = "en16931"
+PRODUCER = "Orderflow billing (WeasyPrint, factur-x)"
 TYPE_CODES = {DocumentKind.INVOICE: "380", DocumentKind.CREDIT_NOTE: "381"}
 # UNTDID 4461: 58 is a SEPA credit transfer, 48 a card payment.
 BANK_TRANSFER_CODE = "58"
@@ -49,22 +55,68 @@ def attachment(xml: bytes) -> Attachment:
     )
 
 
-def with_facturx_metadata(document: Document) -> Callable[[Any, pydyf.PDF], None]:
-    """A WeasyPrint finisher that puts the Factur-X XMP metadata in the PDF."""
-    kind = "Invoice" if document.kind is DocumentKind.INVOICE else "Credit note"
-    metadata = {
-        "author": document.seller.name,
-        "title": f"{document.seller.name}: {kind} {document.number}",
-        "subject": f"{kind} {document.number} issued by {document.seller.name}",
-    }
+def with_facturx_metadata(document: Document) -> Callable[[Any, Any], None]:
+    """A WeasyPrint finisher that writes the Factur-X XMP metadata.
 
-    def finish(_: Any, pdf: pydyf.PDF) -> None:
-        xmp = generate_xmp_bytes("factur-x", LEVEL, None, metadata)
+    PDF/A wants the document information dictionary to say what the XMP
+    says, so both are written from the same values; the time is the
+    document's date of issue, so rendering twice gives the same metadata.
+    """
+    kind = "Invoice" if document.kind is DocumentKind.INVOICE else "Credit note"
+    issued_at = _issued_at(document)
+    values = {
+        "title": f"{document.seller.name}: {kind} {document.number}",
+        "author": document.seller.name,
+        "subject": f"{kind} {document.number} issued by {document.seller.name}",
+        "producer": PRODUCER,
+        "creator_tool": PRODUCER,
+        "timestamp": issued_at.isoformat(timespec="seconds"),
+    }
+    xmp = _xmp(values)
+
+    def finish(_: Any, pdf: Any) -> None:
         stream = pydyf.Stream([xmp], {"Type": "/Metadata", "Subtype": "/XML"})
         pdf.add_object(stream)
         pdf.catalog["Metadata"] = stream.reference
+        if "AF" in pdf.catalog:
+            pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+        pdf_date = pydyf.String(issued_at.strftime("D:%Y%m%d%H%M%S+00'00'"))
+        pdf.info.update(
+            {
+                "Title": pydyf.String(values["title"]),
+                "Author": pydyf.String(values["author"]),
+                "Subject": pydyf.String(values["subject"]),
+                "Producer": pydyf.String(PRODUCER),
+                "Creator": pydyf.String(PRODUCER),
+                "CreationDate": pdf_date,
+                "ModDate": pdf_date,
+            }
+        )
 
     return finish
+
+
+def _xmp(values: dict[str, str]) -> bytes:
+    root = generate_xmp_object(
+        values
+        | {
+            "pdfa3_flavor": "B",
+            "version": "1.0",
+            "documenttype": "INVOICE",
+            "xml_filename": FACTURX_FILENAME,
+            "xmp_level": FACTURX_LEVEL2xmp[LEVEL],
+            "urn": "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#",
+        }
+    )
+    body: bytes = etree.tostring(root, encoding="utf-8")
+    head = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'.encode()
+    return head + body + b'\n<?xpacket end="w"?>'
+
+
+def _issued_at(document: Document) -> datetime:
+    if document.issued_at is None:
+        raise ValueError("a draft has no Factur-X metadata: issue it first")
+    return document.issued_at.astimezone(UTC)
 
 
 def business_terms(document: Document) -> dict[str, Any]:
