@@ -22,6 +22,7 @@ from orderflow.billing.domain.invoicing import (
     draft_credit_note,
     draft_invoice,
 )
+from orderflow.billing.errors import RenderingFailed
 
 SELLER = Party(
     name="Example Shop GmbH",
@@ -145,3 +146,18 @@ def test_unpaid_invoice_shows_the_bank_details(tmp_path: Path) -> None:
 
     assert shows(text, "IBAN DE89370400440532013000")
     assert shows(text, "29 Mar 2025")
+
+
+async def test_renderer_replaces_a_pool_whose_worker_died() -> None:
+    invoice = _invoice()
+
+    async with Renderer(workers=1).running() as renderer:
+        executor = renderer._executor
+        assert executor is not None
+        for process in list(executor._processes.values()):
+            process.kill()
+        with pytest.raises(RenderingFailed):
+            await renderer.render(invoice)
+        pdf = await renderer.render(invoice)
+
+    assert pdf.startswith(b"%PDF")

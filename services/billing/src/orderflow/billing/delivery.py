@@ -26,7 +26,6 @@ from orderflow.billing.adapters import invoice_store, mail_outbox
 from orderflow.billing.adapters.invoice_store import IssuedDocument
 from orderflow.billing.adapters.mail_outbox import OutgoingMail
 from orderflow.billing.adapters.renderer import Renderer
-from orderflow.billing.errors import BillingError
 
 log = get_logger(__name__)
 
@@ -90,7 +89,7 @@ class DocumentDelivery:
         while True:
             try:
                 done = await self.deliver()
-            except (OSError, asyncpg.PostgresError, BillingError) as exc:
+            except Exception as exc:  # noqa: BLE001 - the loop outlives any round
                 log.warning("document_delivery.failed", error=type(exc).__name__)
                 done = 0
             if not done:

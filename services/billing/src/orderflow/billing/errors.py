@@ -36,8 +36,14 @@ class PaymentNotRecorded(BillingError, TransientError):
         self.reference = reference
 
 
+class RenderingFailed(BillingError, TransientError):
+    def __init__(self, number: str) -> None:
+        super().__init__(f"rendering {number} failed: the worker pool broke")
+        self.number = number
+
+
 class StripeUnavailable(BillingError, TransientError):
-    """Stripe did not answer, or answered 429 or 5xx."""
+    """Stripe did not answer, or answered 409, 429 or 5xx."""
 
 
 class StripeRejected(BillingError, PermanentError):

@@ -13,6 +13,7 @@ import asyncio
 import multiprocessing
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from functools import cache
 import jinja2
 from weasyprint import HTML
 
+from orderflow.backbone.logging import get_logger
 from orderflow.billing.adapters.facturx import (
     attachment,
     facturx_xml,
@@ -36,8 +38,11 @@ from orderflow.billing.domain.documents import (
 )
 from orderflow.billing.domain.tax import VatCategory
 from orderflow.billing.domain.wording import words
+from orderflow.billing.errors import RenderingFailed
 
 PDF_VARIANT = "pdf/a-3b"
+
+log = get_logger(__name__)
 
 _SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
 _DATE_FORMATS = {"en": "%d %b %Y", "de": "%d.%m.%Y", "fr": "%d/%m/%Y"}
@@ -115,12 +120,15 @@ class Renderer:
         self._executor: ProcessPoolExecutor | None = None
         self._slots = asyncio.Semaphore(2 * workers)
 
-    async def start(self) -> None:
-        self._executor = ProcessPoolExecutor(
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_warm_up,
         )
+
+    async def start(self) -> None:
+        self._executor = self._new_executor()
         loop = asyncio.get_running_loop()
         await asyncio.gather(
             *(loop.run_in_executor(self._executor, _ready) for _ in range(self.workers))
@@ -132,12 +140,21 @@ class Renderer:
             self._executor = None
 
     async def render(self, document: Document) -> bytes:
-        if self._executor is None:
-            raise RuntimeError("the renderer has not started")
+        """The document's PDF; a crashed worker pool is replaced for the next one."""
         content = document.model_dump_json()
         async with self._slots:
+            executor = self._executor
+            if executor is None:
+                raise RuntimeError("the renderer has not started")
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, _render_json, content)
+            try:
+                return await loop.run_in_executor(executor, _render_json, content)
+            except BrokenProcessPool:
+                log.warning("renderer_pool.broken", document_number=document.number)
+                if self._executor is executor:
+                    executor.shutdown(wait=False)
+                    self._executor = self._new_executor()
+                raise RenderingFailed(document.number or "draft") from None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Renderer]:

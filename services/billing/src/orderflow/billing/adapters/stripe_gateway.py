@@ -23,6 +23,8 @@ from orderflow.billing.errors import (
 log = get_logger(__name__)
 
 _TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError)
+# 409: the same idempotency key is in flight in another request right now.
+_RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,6 @@ class StripeGateway:
                 status=exc.http_status,
                 request_id=exc.request_id,
             )
-            if exc.http_status is None or exc.http_status >= 500:
+            if exc.http_status is None or exc.http_status in _RETRY_STATUSES:
                 raise StripeUnavailable(f"{what}: {exc.http_status}") from None
             raise StripeRejected(f"{what}: {exc.http_status} {exc.code}") from None
