@@ -7,11 +7,29 @@ settings of their own in the backbone (`ORDERFLOW_SMTP_*`, `ORDERFLOW_SHOP_*`).
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Self
 
-from orderflow.backbone.settings import BackboneSettings
+from pydantic import Field, SecretStr, model_validator
+
+from orderflow.backbone.settings import BackboneSettings, Environment
 
 DEFAULT_PORT = 8002
+
+_SECRETS = (
+    "hubspot_token",
+    "salesforce_token",
+    "salesforce_client_secret",
+    "salesforce_refresh_token",
+    "zoho_token",
+    "zoho_client_secret",
+    "zoho_refresh_token",
+)
+_PLACEHOLDERS = frozenset({"changeme", "change-me", "secret", "token", "xxx", "todo"})
+# A CRM's refresh settings: all of them or none.
+_REFRESH_SETS = {
+    crm: (f"{crm}_client_id", f"{crm}_client_secret", f"{crm}_refresh_token")
+    for crm in ("salesforce", "zoho")
+}
 
 
 class Settings(BackboneSettings):
@@ -54,3 +72,27 @@ class Settings(BackboneSettings):
     zoho_api_domain: str = "https://www.zohoapis.com"
 
     crm_timeout: float = Field(default=10.0, gt=0, description="Seconds per call.")
+
+    @model_validator(mode="after")
+    def _refuse_half_configured_crms(self) -> Self:
+        """A CRM given some of its settings is a mistake, not a CRM turned off."""
+        for crm, names in _REFRESH_SETS.items():
+            given = [name for name in names if getattr(self, name)]
+            if given and len(given) < len(names):
+                missing = sorted(set(names) - set(given))
+                raise ValueError(f"{crm} needs {', '.join(missing)} as well")
+        salesforce_credentials = self.salesforce_token or self.salesforce_refresh_token
+        if salesforce_credentials and not self.salesforce_instance_url:
+            raise ValueError("salesforce needs salesforce_instance_url as well")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets_in_production(self) -> Self:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        for name in _SECRETS:
+            secret: SecretStr | None = getattr(self, name)
+            value = secret.get_secret_value().strip().lower() if secret else None
+            if value is not None and (value in _PLACEHOLDERS or value.startswith("<")):
+                raise ValueError(f"ORDERFLOW_{name.upper()} is a placeholder")
+        return self
