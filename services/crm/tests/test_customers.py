@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -15,6 +16,7 @@ from orderflow.contracts import (
     CustomerUpserted,
     OrderCancelled,
     OrderRefunded,
+    OrderUpdated,
     wrap,
 )
 from orderflow.crm.adapters import customer_store as store
@@ -219,3 +221,29 @@ async def test_refunds_and_cancellations_lower_the_lifetime_value(
     assert body["orders"] == 3
     expected = order.totals.total * 2 - Decimal("19.00")
     assert Decimal(body["lifetime_value"]["EUR"]) == expected
+
+
+async def test_customer_changed_on_the_order_takes_the_order_along(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    original = placed("ord-1")
+    corrected = OrderUpdated(
+        shop_id=original.payload.shop_id,
+        order_id="ord-1",
+        platform_order_id=original.payload.platform_order_id,
+        updated_at=original.payload.placed_at + timedelta(hours=1),
+        customer=original.payload.customer.model_copy(
+            update={"email": "ada.lovelace@example.com"}
+        ),
+    )
+    async with crm.running(service):
+        await crm.send(original)
+        [before] = await crm.wait_for_events(CustomerUpserted)
+        await crm.send(wrap(corrected, producer="orders", correlation_id="ord-1"))
+        [_, after] = await crm.wait_for_events(CustomerUpserted, 2)
+
+    assert after["created"] is True
+    assert after["customer"]["email"] == "ada.lovelace@example.com"
+    [row] = await crm.fetch("SELECT customer_id FROM customer_orders")
+    assert row["customer_id"] == after["customer_id"] != before["customer_id"]

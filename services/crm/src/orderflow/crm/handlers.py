@@ -66,12 +66,13 @@ from orderflow.contracts import (
     OrderConfirmationSent,
     OrderPlaced,
     OrderRefunded,
+    OrderUpdated,
     email_sha256,
 )
 from orderflow.crm.adapters import customer_store as store
 from orderflow.crm.adapters.confirmation_email import ConfirmationRenderer
 from orderflow.crm.adapters.crm_http import Contact, CrmAdapter
-from orderflow.crm.domain.customers import CustomerRecord
+from orderflow.crm.domain.customers import CustomerRecord, CustomerUpsert
 from orderflow.crm.domain.events import OrderConfirmationRecorded
 from orderflow.crm.errors import ConfirmationRejected, UnaddressableCustomer
 
@@ -115,22 +116,27 @@ class CrmHandlers:
         if not await store.record_order(uow.conn, record.customer_id, order):
             log.info("order.already_recorded", order_id=order.order_id)
             return
-        uow.emit(
-            CustomerUpserted(
-                shop_id=order.shop_id,
-                customer_id=record.customer_id,
-                created=upsert.created,
-                customer=record.customer,
-                order_id=order.order_id,
-            )
-        )
-        log.info(
-            "customer.upserted",
-            customer_id=record.customer_id,
-            order_id=order.order_id,
-            created=upsert.created,
-        )
+        _announce(uow, upsert, order.order_id)
         await self._record_confirmation(order, record, uow)
+
+    async def update_customer_from_order(
+        self, event: Envelope[OrderUpdated], uow: UnitOfWork
+    ) -> None:
+        """Follow a change of the order's customer the platform reports."""
+        update = event.payload
+        if update.customer is None:
+            return
+        upsert = await store.upsert_customer(
+            uow.conn, update.shop_id, update.customer, update.updated_at
+        )
+        if upsert is None:
+            return
+
+        record = upsert.record
+        await store.assign_order(
+            uow.conn, update.shop_id, update.order_id, record.customer_id
+        )
+        _announce(uow, upsert, update.order_id)
 
     async def record_refund(
         self, event: Envelope[OrderRefunded], uow: UnitOfWork
@@ -277,6 +283,25 @@ async def erase_customer(
         log.info("customer.erased", customer_id=record.customer_id)
 
     return [record.customer_id for record in records]
+
+
+def _announce(uow: UnitOfWork, upsert: CustomerUpsert, order_id: str) -> None:
+    record = upsert.record
+    uow.emit(
+        CustomerUpserted(
+            shop_id=record.shop_id,
+            customer_id=record.customer_id,
+            created=upsert.created,
+            customer=record.customer,
+            order_id=order_id,
+        )
+    )
+    log.info(
+        "customer.upserted",
+        customer_id=record.customer_id,
+        order_id=order_id,
+        created=upsert.created,
+    )
 
 
 def _parse(message: bytes) -> EmailMessage:

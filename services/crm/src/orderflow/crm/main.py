@@ -16,6 +16,7 @@ from orderflow.contracts import (
     OrderConfirmationSent,
     OrderPlaced,
     OrderRefunded,
+    OrderUpdated,
 )
 from orderflow.crm.adapters.confirmation_email import ConfirmationRenderer
 from orderflow.crm.adapters.crms import ConfiguredCrms
@@ -64,6 +65,7 @@ def create_service(
         pool=lambda: service.pool,
     )
     service.subscribe(OrderPlaced, handlers.record_customer)
+    service.subscribe(OrderUpdated, handlers.update_customer_from_order)
     service.subscribe(OrderRefunded, handlers.record_refund)
     service.subscribe(OrderCancelled, handlers.record_cancellation)
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)

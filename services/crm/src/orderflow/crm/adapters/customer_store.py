@@ -116,6 +116,19 @@ async def find_by_email(
     return [_record(row) for row in rows]
 
 
+async def assign_order(
+    conn: Connection, shop_id: str, order_id: str, customer_id: str
+) -> None:
+    """Move a known order to the customer the platform now names on it."""
+    await conn.execute(
+        "UPDATE customer_orders SET customer_id = $3"
+        " WHERE shop_id = $1 AND order_id = $2",
+        shop_id,
+        order_id,
+        customer_id,
+    )
+
+
 async def record_refund(conn: Connection, refund: OrderRefunded) -> None:
     await conn.execute(
         "INSERT INTO order_refunds (shop_id, refund_id, order_id, amount)"
