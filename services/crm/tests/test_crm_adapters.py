@@ -117,6 +117,14 @@ class TestHubSpot:
 
         assert fake.requests == [("PATCH", "/crm/v3/objects/contacts/77")]
 
+    async def test_contact_deleted_in_hubspot_is_made_again(self) -> None:
+        fake = FakeHubSpot()
+        async with hubspot(fake) as crm:
+            contact_id = await crm.upsert(ADA, "99")
+
+        assert contact_id != "99"
+        assert fake.records[contact_id]["email"] == "ada@example.com"
+
     async def test_conflict_on_create_updates_the_existing_contact(self) -> None:
         fake = FakeHubSpot()
         existing = fake.add_unindexed("ada@example.com")
