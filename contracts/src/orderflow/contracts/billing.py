@@ -157,6 +157,11 @@ class InvoiceIssued(OrderEvent):
     customer_email: EmailAddress | None = Field(
         default=None, description="Where the invoice goes; None without one."
     )
+    totals_disagree: bool = Field(
+        default=False,
+        description="True when the platform's total or tax differs from the "
+        "invoice's, which billing computed line by line.",
+    )
 
 
 class CreditNoteIssued(OrderEvent):
