@@ -41,11 +41,25 @@ async def test_paid_order_is_invoiced_and_mailed_once(
 
     captured = await billing.events("payment.captured.v1", placed.order_id)
     assert [c["source"] for c in captured] == ["platform"]
+    assert invoices[0]["totals_disagree"] is False
     assert len(await billing.events("invoice.issued.v1", placed.order_id)) == 1
     assert len(billing.smtp.with_id(mails[0]["Message-ID"])) == 1
     pdf = _attachment(mails[0])
     assert shows(pdf_text(pdf, tmp_path), f"Rechnung {invoices[0]['invoice_number']}")
     assert b"<ram:TypeCode>380</ram:TypeCode>" in embedded_xml(pdf)
+
+
+async def test_platform_totals_that_disagree_are_flagged_on_the_invoice(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=True)
+    wrong = placed.totals.model_copy(update={"tax": Decimal("7.45")})
+
+    await billing.publish(placed.model_copy(update={"totals": wrong}))
+    invoices = await billing.wait_for_events("invoice.issued.v1", placed.order_id)
+
+    assert invoices[0]["totals_disagree"] is True
+    assert invoices[0]["totals"]["tax"] == "7.40"
 
 
 async def test_unpaid_order_without_stripe_gets_bank_details_on_its_invoice(

@@ -370,6 +370,7 @@ async def issue_invoice_of(
             totals=_event_totals(document),
             pdf_url=billing.pdf_url(issued),
             customer_email=order.customer.email,
+            totals_disagree=document.totals_disagree,
         ),
         correlation_id=order.order_id,
     )
