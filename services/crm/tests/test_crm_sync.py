@@ -151,8 +151,8 @@ async def test_erased_customer_is_deleted_in_every_crm(crm: CrmHarness) -> None:
     assert fakes.hubspot.records == {}
     assert fakes.salesforce.records == {}
     assert fakes.zoho.records == {}
-    gdpr_deletes = [r for r in fakes.hubspot.requests if r[1].endswith("gdpr-delete")]
-    assert len(gdpr_deletes) == 1
+    zoho_deletes = [r for r in fakes.zoho.requests if r[0] == "DELETE"]
+    assert len(zoho_deletes) == 2
 
 
 def _client(service: Service) -> httpx.AsyncClient:

@@ -43,8 +43,8 @@ Erasure
 `erase_customer` deletes the customer and everything crm holds about them
 and emits `customer.erased.v1`; the CRM ids of their contacts are set aside
 in `crm_erasures`. `erase_from_crms` handles that event and deletes the
-contacts in the CRMs, one committed step per CRM, so a CRM that is down is
-retried without deleting the others' again.
+contacts in the CRMs. When one CRM is down the whole step is retried; the
+others then answer that the contact is already gone, which counts as done.
 """
 
 from __future__ import annotations
@@ -82,6 +82,10 @@ log = get_logger(__name__)
 # parser keeps the whitespace of a folded `Message-ID`, which would make the
 # same message carry two different-looking ids.
 STORED_MAIL = policy.default.clone(max_line_length=998)
+
+# A handler that needs a second connection while holding one must not wait
+# forever for a pool that its peers have emptied; the timeout is retried.
+_SECOND_CONNECTION_WAIT = 10.0
 
 
 class CrmHandlers:
@@ -218,7 +222,7 @@ class CrmHandlers:
         self, due: OrderConfirmationRecorded, failure: str
     ) -> None:
         """Mark the confirmation rejected outside the transaction that fails."""
-        async with self._pool().acquire() as conn:
+        async with self._pool().acquire(timeout=_SECOND_CONNECTION_WAIT) as conn:
             await store.mark_confirmation_rejected(
                 conn, due.shop_id, due.order_id, failure
             )
@@ -254,8 +258,7 @@ class CrmHandlers:
             if crm.name not in pending:
                 continue
             await crm.delete(pending[crm.name])
-            async with self._pool().acquire() as conn:
-                await store.forget_crm_erasure(conn, customer_id, crm.name)
+            await store.forget_crm_erasure(uow.conn, customer_id, crm.name)
             log.info("crm_contact.erased", customer_id=customer_id, crm=crm.name)
 
 
