@@ -9,10 +9,16 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from backbone_harness import eventually
 from crm_harness import CrmHarness, placed
 
 from orderflow.backbone.database import quote_ident
-from orderflow.contracts import CustomerErased, CustomerUpserted, email_sha256
+from orderflow.contracts import (
+    CustomerErased,
+    CustomerUpserted,
+    OrderConfirmationSent,
+    email_sha256,
+)
 from orderflow.crm.adapters import customer_store as store
 from orderflow.crm.main import create_service
 from orderflow.crm.settings import Settings
@@ -20,13 +26,15 @@ from orderflow.crm.settings import Settings
 ORDERFLOW = Path(sys.executable).with_name("orderflow")
 
 
-async def test_erasure_over_http_removes_the_customer_and_tells_everyone(
+async def test_erasure_over_http_removes_the_customer_everywhere(
     crm: CrmHarness,
 ) -> None:
     service = crm.service()
     async with crm.running(service):
         await crm.send(placed("ord-1"))
         [upserted] = await crm.wait_for_events(CustomerUpserted)
+        await crm.wait_for_events(OrderConfirmationSent)
+        assert len(list(crm.mail_dir.glob("*.eml"))) == 1
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
         ) as client:
@@ -34,6 +42,11 @@ async def test_erasure_over_http_removes_the_customer_and_tells_everyone(
                 "/customers/erasure", json={"email": "ADA@example.com"}
             )
             [erased] = await crm.wait_for_events(CustomerErased)
+
+            async def mail_copy_removed() -> bool:
+                return not list(crm.mail_dir.glob("*.eml"))
+
+            await eventually(mail_copy_removed)
             [body] = await crm.fetch(
                 "SELECT body FROM outbox WHERE routing_key = $1",
                 CustomerErased.routing_key(),

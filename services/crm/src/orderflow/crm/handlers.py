@@ -42,9 +42,11 @@ Erasure
 -------
 `erase_customer` deletes the customer and everything crm holds about them
 and emits `customer.erased.v1`; the CRM ids of their contacts are set aside
-in `crm_erasures`. `erase_from_crms` handles that event and deletes the
-contacts in the CRMs. When one CRM is down the whole step is retried; the
-others then answer that the contact is already gone, which counts as done.
+in `crm_erasures` and the Message-IDs of their confirmations in
+`mail_erasures`. `erase_copies` handles that event: it removes the `.eml`
+copies when mail goes to the mail folder, and deletes the contacts in the
+CRMs. When one CRM is down the whole step is retried; the others then answer
+that the contact is already gone, which counts as done.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from email.message import EmailMessage
 import asyncpg
 
 from orderflow.backbone.logging import get_logger
-from orderflow.backbone.mail import Mailer, MailRejected
+from orderflow.backbone.mail import Mailer, MailFolder, MailRejected
 from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.contracts import (
     CustomerErased,
@@ -248,11 +250,25 @@ class CrmHandlers:
                 await store.save_crm_link(uow.conn, customer_id, crm.name, external_id)
             log.info("customer.synced", customer_id=customer_id, crm=crm.name)
 
-    async def erase_from_crms(
+    async def erase_copies(
         self, event: Envelope[CustomerErased], uow: UnitOfWork
     ) -> None:
-        """Delete an erased customer's contacts in the configured CRMs."""
+        """Delete an erased customer's CRM contacts and mail folder copies."""
         customer_id = event.payload.customer_id
+        await self._erase_from_mail_folder(uow, customer_id)
+        await self._erase_from_crms(uow, customer_id)
+
+    async def _erase_from_mail_folder(self, uow: UnitOfWork, customer_id: str) -> None:
+        message_ids = await store.mail_erasures(uow.conn, customer_id)
+        if not isinstance(self.mailer, MailFolder):
+            return
+        for message_id in message_ids:
+            stub = EmailMessage()
+            stub["Message-ID"] = message_id
+            self.mailer.path_for(stub).unlink(missing_ok=True)
+        log.info("mail_copies.erased", customer_id=customer_id)
+
+    async def _erase_from_crms(self, uow: UnitOfWork, customer_id: str) -> None:
         pending = await store.crm_erasures(uow.conn, customer_id)
         for crm in self.crms:
             if crm.name not in pending:

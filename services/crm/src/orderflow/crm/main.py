@@ -70,7 +70,7 @@ def create_service(
     service.subscribe(OrderCancelled, handlers.record_cancellation)
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)
     service.subscribe(CustomerUpserted, handlers.sync_customer_to_crms)
-    service.subscribe(CustomerErased, handlers.erase_from_crms)
+    service.subscribe(CustomerErased, handlers.erase_copies)
     service.routers.append(customer_router(service))
 
     @asynccontextmanager

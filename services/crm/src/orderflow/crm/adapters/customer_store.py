@@ -181,9 +181,16 @@ async def customer_history(conn: Connection, customer_id: str) -> CustomerHistor
 async def erase_customer(conn: Connection, customer_id: str) -> None:
     """Delete the customer with their orders, confirmations and CRM links.
 
-    The CRM links are kept aside in `crm_erasures` so that the contacts can
-    be deleted in the CRMs too.
+    The CRM links are kept aside in `crm_erasures`, and the Message-IDs of
+    the confirmations in `mail_erasures`, so that the contacts in the CRMs
+    and the copies in the mail folder can be deleted too.
     """
+    await conn.execute(
+        "INSERT INTO mail_erasures (customer_id, message_id)"
+        " SELECT customer_id, message_id FROM order_confirmations"
+        " WHERE customer_id = $1 ON CONFLICT DO NOTHING",
+        customer_id,
+    )
     await conn.execute(
         "INSERT INTO crm_erasures (customer_id, crm, external_id)"
         " SELECT customer_id, crm, external_id FROM crm_links"
@@ -206,6 +213,15 @@ async def crm_erasures(conn: Connection, customer_id: str) -> dict[str, str]:
         customer_id,
     )
     return {row["crm"]: row["external_id"] for row in rows}
+
+
+async def mail_erasures(conn: Connection, customer_id: str) -> list[str]:
+    """The Message-IDs of an erased customer's confirmations still to remove."""
+    rows = await conn.fetch(
+        "DELETE FROM mail_erasures WHERE customer_id = $1 RETURNING message_id",
+        customer_id,
+    )
+    return [row["message_id"] for row in rows]
 
 
 async def forget_crm_erasure(conn: Connection, customer_id: str, crm: str) -> None:
