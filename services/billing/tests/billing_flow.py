@@ -22,7 +22,7 @@ from orderflow.backbone.shop import ShopIdentity
 from orderflow.backbone.testing import drop_service, eventually, publish_event
 from orderflow.billing.main import create_service
 from orderflow.billing.settings import Settings
-from orderflow.contracts import OrderEvent, wrap
+from orderflow.contracts import Envelope, OrderEvent, wrap
 
 SHOP = ShopIdentity(
     legal_name="Example Shop GmbH",
@@ -61,11 +61,21 @@ class BillingUnderTest:
     amqp_url: str
     database_url: str
 
-    async def publish(self, payload: OrderEvent) -> None:
-        await publish_event(
-            self.amqp_url,
-            wrap(payload, producer="tests", correlation_id=payload.order_id),
-        )
+    async def publish(self, payload: OrderEvent) -> Envelope[OrderEvent]:
+        envelope = wrap(payload, producer="tests", correlation_id=payload.order_id)
+        await publish_event(self.amqp_url, envelope)
+        return envelope
+
+    async def wait_handled(self, envelope: Envelope[OrderEvent]) -> None:
+        """Wait until billing's inbox holds the event: its handler committed."""
+
+        async def handled() -> bool:
+            rows = await self.fetch(
+                "SELECT 1 FROM inbox WHERE event_id = $1", envelope.event_id
+            )
+            return bool(rows)
+
+        await eventually(handled)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         async with self.service.pool.acquire() as conn:

@@ -12,7 +12,7 @@ from billing_flow import BillingUnderTest, billing_running, settle
 from billing_orders import order_placed
 from billing_pdf import embedded_xml, pdf_text, shows
 
-from orderflow.contracts import OrderRefunded, RefundedLine
+from orderflow.contracts import OrderCancelled, OrderRefunded, RefundedLine
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ async def test_paid_order_is_invoiced_and_mailed_once(
     placed = order_placed(paid=True)
 
     await billing.publish(placed)
-    await billing.publish(placed)
+    await billing.wait_handled(await billing.publish(placed))
     invoices = await billing.wait_for_events("invoice.issued.v1", placed.order_id)
     mails = await billing.wait_for_mail(invoices[0]["invoice_number"])
     await settle()
@@ -98,7 +98,7 @@ async def test_refund_issues_credit_note_for_the_invoice(
     )
 
     await billing.publish(refund)
-    await billing.publish(refund)
+    await billing.wait_handled(await billing.publish(refund))
     notes = await billing.wait_for_events("credit_note.issued.v1", placed.order_id)
     mails = await billing.wait_for_mail(notes[0]["credit_note_number"])
     await settle()
@@ -114,6 +114,51 @@ async def test_refund_issues_credit_note_for_the_invoice(
         "SELECT status FROM payments WHERE order_id = $1", placed.order_id
     )
     assert rows[0]["status"] == "partially_refunded"
+
+
+async def test_cancelled_unpaid_order_has_its_invoice_credited_once(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=False)
+    await billing.publish(placed)
+    invoices = await billing.wait_for_events("invoice.issued.v1", placed.order_id)
+    cancelled = OrderCancelled(
+        shop_id=placed.shop_id,
+        order_id=placed.order_id,
+        platform_order_id=placed.platform_order_id,
+        cancelled_at=datetime(2025, 3, 16, tzinfo=UTC),
+        reason="customer",
+    )
+
+    await billing.publish(cancelled)
+    await billing.wait_handled(await billing.publish(cancelled))
+    notes = await billing.wait_for_events("credit_note.issued.v1", placed.order_id)
+    await settle()
+
+    assert len(await billing.events("credit_note.issued.v1", placed.order_id)) == 1
+    assert notes[0]["invoice_number"] == invoices[0]["invoice_number"]
+    assert notes[0]["totals"] == invoices[0]["totals"]
+    assert notes[0]["refund_id"] is None
+
+
+async def test_cancelled_paid_order_waits_for_its_refund_to_be_credited(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=True)
+    await billing.publish(placed)
+    await billing.wait_for_events("invoice.issued.v1", placed.order_id)
+
+    cancellation = await billing.publish(
+        OrderCancelled(
+            shop_id=placed.shop_id,
+            order_id=placed.order_id,
+            platform_order_id=placed.platform_order_id,
+            cancelled_at=datetime(2025, 3, 16, tzinfo=UTC),
+        )
+    )
+    await billing.wait_handled(cancellation)
+
+    assert await billing.events("credit_note.issued.v1", placed.order_id) == []
 
 
 async def test_pdf_route_serves_the_document_to_the_holder_of_its_link(

@@ -47,6 +47,7 @@ from orderflow.contracts import (
     CreditNoteIssued,
     Envelope,
     InvoiceIssued,
+    OrderCancelled,
     OrderPlaced,
     OrderRefunded,
     PaymentCaptured,
@@ -480,13 +481,52 @@ async def issue_credit_note(
     )
     await _record_document_mail(issued, uow, billing)
 
-    _emit_credit_note(issued, invoice, refunded, uow, billing)
+    _emit_credit_note(issued, invoice, refund.refund_id, uow, billing)
+
+
+async def cancel_order(
+    event: Envelope[OrderCancelled], uow: UnitOfWork, billing: Billing
+) -> None:
+    """Credit the invoice of a cancelled order that was never paid.
+
+    A paid order's money comes back through `order.refunded`, which brings
+    its own credit note; crediting it here as well would credit it twice.
+    """
+    cancelled = event.payload
+    conn = uow.conn
+    payment = await payments.of_order(conn, cancelled.shop_id, cancelled.order_id)
+    if payment is None:
+        raise OrderNotRecorded(cancelled.order_id)
+    invoice = await invoice_store.invoice_of_order(
+        conn, cancelled.shop_id, cancelled.order_id
+    )
+    if payment.facts.is_captured or invoice is None:
+        return
+    if await invoice_store.credit_notes_of(conn, invoice.document_id):
+        return
+
+    draft = draft_credit_note(
+        invoice.document,
+        [],
+        payment=invoice.document.payment,
+        refunded_on=cancelled.cancelled_at.date(),
+        reason=cancelled.reason or "cancelled",
+    )
+    issued = await invoice_store.issue(
+        conn,
+        draft,
+        issued_at=datetime.now(UTC),
+        credited_document_id=invoice.document_id,
+    )
+    await _record_document_mail(issued, uow, billing)
+
+    _emit_credit_note(issued, invoice, None, uow, billing)
 
 
 def _emit_credit_note(
     issued: IssuedDocument,
     invoice: IssuedDocument,
-    refunded: PaymentRefunded,
+    refund_id: str | None,
     uow: UnitOfWork,
     billing: Billing,
 ) -> None:
@@ -501,7 +541,7 @@ def _emit_credit_note(
             invoice_number=invoice.number,
             issued_at=document.issued_at or datetime.now(UTC),
             totals=_event_totals(document),
-            refund_id=refunded.refund_id,
+            refund_id=refund_id,
             reason=document.reason,
             pdf_url=billing.pdf_url(issued),
             customer_email=document.buyer.email,

@@ -20,6 +20,7 @@ from orderflow.billing.settings import DEFAULT_PORT, Settings
 from orderflow.contracts import (
     CreditNoteIssued,
     InvoiceIssued,
+    OrderCancelled,
     OrderPlaced,
     OrderRefunded,
     PaymentCaptured,
@@ -73,6 +74,7 @@ def create_service(
     service.subscribe(OrderPlaced, partial(handlers.record_order, billing=billing))
     service.subscribe(PaymentCaptured, partial(handlers.issue_invoice, billing=billing))
     service.subscribe(OrderRefunded, partial(handlers.record_refund, billing=billing))
+    service.subscribe(OrderCancelled, partial(handlers.cancel_order, billing=billing))
     service.subscribe(
         PaymentRefunded, partial(handlers.issue_credit_note, billing=billing)
     )
