@@ -14,6 +14,11 @@ def test_salesforce_token_without_instance_is_refused() -> None:
         Settings(salesforce_token="00Dx!token")
 
 
+def test_salesforce_instance_without_credentials_is_refused() -> None:
+    with pytest.raises(ValidationError, match="salesforce_refresh_token"):
+        Settings(salesforce_instance_url="https://example.my.salesforce.com")
+
+
 def test_refresh_token_without_client_is_refused() -> None:
     with pytest.raises(ValidationError, match="zoho_client_id, zoho_client_secret"):
         Settings(zoho_refresh_token="1000.refresh")

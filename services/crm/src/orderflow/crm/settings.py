@@ -81,9 +81,14 @@ class Settings(BackboneSettings):
             if given and len(given) < len(names):
                 missing = sorted(set(names) - set(given))
                 raise ValueError(f"{crm} needs {', '.join(missing)} as well")
-        salesforce_credentials = self.salesforce_token or self.salesforce_refresh_token
-        if salesforce_credentials and not self.salesforce_instance_url:
+        credentials = self.salesforce_token or self.salesforce_refresh_token
+        if credentials and not self.salesforce_instance_url:
             raise ValueError("salesforce needs salesforce_instance_url as well")
+        if self.salesforce_instance_url and not credentials:
+            raise ValueError(
+                "salesforce needs salesforce_refresh_token (with its client) "
+                "or salesforce_token as well"
+            )
         return self
 
     @model_validator(mode="after")
