@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from billing_orders import VALID_FR_VAT_ID, order_placed
 from billing_pdf import embedded_xml, pdf_text, shows
+from pypdf import PdfReader
 
 from orderflow.billing.adapters.renderer import Renderer, render_pdf
 from orderflow.billing.domain.documents import (
@@ -161,3 +163,18 @@ async def test_renderer_replaces_a_pool_whose_worker_died() -> None:
         pdf = await renderer.render(invoice)
 
     assert pdf.startswith(b"%PDF")
+
+
+def test_shop_logo_is_drawn_on_the_invoice(tmp_path: Path) -> None:
+    logo = tmp_path / "logo.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
+        '<rect width="120" height="40" fill="#1a5"/></svg>'
+    )
+    logo_colour = b"0.066667 0.666667 0.333333 rg"
+
+    pdf = render_pdf(_invoice().model_copy(update={"logo": logo.as_uri()}))
+
+    contents = PdfReader(io.BytesIO(pdf)).pages[0].get_contents()
+    assert contents is not None
+    assert logo_colour in contents.get_data()

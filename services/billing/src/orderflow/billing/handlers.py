@@ -91,6 +91,11 @@ class Billing:
         shop = self.shop
         return BankDetails(bank_name=shop.bank_name, iban=shop.iban, bic=shop.bic)
 
+    @property
+    def logo(self) -> str | None:
+        """The shop's logo as a file URI the renderer reads, if one is set."""
+        return self.shop.logo.resolve().as_uri() if self.shop.logo else None
+
     def pdf_url(self, issued: IssuedDocument) -> str:
         base = self.settings.public_url.rstrip("/")
         return f"{base}/invoices/{issued.number}.pdf?token={issued.access_token}"
@@ -352,7 +357,7 @@ async def issue_invoice_of(
     language = language_for(order.customer.locale, billing.shop.default_language)
     draft = draft_invoice(
         order, seller=billing.seller, language=language, payment=terms
-    )
+    ).model_copy(update={"logo": billing.logo})
     if draft.totals_disagree:
         log.warning("invoice_totals.disagreed", order_id=order.order_id)
 

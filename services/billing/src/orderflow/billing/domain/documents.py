@@ -123,6 +123,7 @@ class Document(Frozen):
     number: str | None = None
     series: str | None = None
     issued_at: datetime | None = None
+    logo: str | None = None
 
     @property
     def breakdown(self) -> tuple[VatBreakdown, ...]:
