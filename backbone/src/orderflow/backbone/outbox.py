@@ -236,7 +236,7 @@ class OutboxRelay:
             attempts,
             delay,
         )
-        log.warning(
+        log.info(
             "outbox_event.returned",
             event_id=str(event.event_id),
             routing_key=event.routing_key,

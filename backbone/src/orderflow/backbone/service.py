@@ -177,7 +177,7 @@ class Service:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Start the database, relay, consumers and hooks; stop them after."""
+        """Start the database, the hooks, then relay and consumers; stop in reverse."""
         await self._wait_for_database()
         await self.migrate()
         self._pool = await create_pool(
@@ -185,6 +185,21 @@ class Service:
             schema=self.name,
             max_size=self.settings.database_pool_size,
         )
+        try:
+            async with contextlib.AsyncExitStack() as hooks:
+                for hook in self.hooks:
+                    await hooks.enter_async_context(hook(self))
+                async with self._consuming_and_relaying():
+                    log.info("service.started", port=self.port)
+                    yield
+        finally:
+            await self.pool.close()
+            self._pool = None
+            log.info("service.stopped")
+
+    @asynccontextmanager
+    async def _consuming_and_relaying(self) -> AsyncIterator[None]:
+        """The relay and the consumers, started after the hooks, stopped before."""
         publisher = EventPublisher(self.settings.amqp_url.get_secret_value())
         relay = self._relay(publisher)
         relay_task = asyncio.create_task(relay.run(), name=f"{self.name}-relay")
@@ -192,20 +207,12 @@ class Service:
             self._start_broker(), name=f"{self.name}-broker"
         )
         try:
-            async with contextlib.AsyncExitStack() as hooks:
-                for hook in self.hooks:
-                    await hooks.enter_async_context(hook(self))
-                log.info("service.started", port=self.port)
-                yield
-                await self._stop_broker(broker_task)
+            yield
         finally:
-            broker_task.cancel()
+            await self._stop_broker(broker_task)
             relay.stop()
             await relay_task
             await publisher.close()
-            await self.pool.close()
-            self._pool = None
-            log.info("service.stopped")
 
     @asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
