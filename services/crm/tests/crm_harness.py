@@ -11,7 +11,6 @@ from typing import Any
 
 import aio_pika
 import asyncpg
-from backbone_harness import eventually
 
 from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
@@ -23,8 +22,9 @@ from orderflow.backbone.dead_letters import (
 from orderflow.backbone.mail import MailSettings
 from orderflow.backbone.service import Service
 from orderflow.backbone.shop import ShopIdentity
+from orderflow.backbone.testing import eventually
 from orderflow.contracts import Envelope, EventPayload, OrderPlaced, wrap
-from orderflow.contracts.examples import EXAMPLES
+from orderflow.contracts.examples import example
 from orderflow.crm.main import create_service
 from orderflow.crm.settings import Settings
 
@@ -34,8 +34,7 @@ SHOP = ShopIdentity(
     reply_to="support@roesterei.example",
     default_language="en",
 )
-EXAMPLE_ORDER = EXAMPLES["order.placed.v1"]
-assert isinstance(EXAMPLE_ORDER, OrderPlaced)
+EXAMPLE_ORDER = example(OrderPlaced)
 
 
 def placed(

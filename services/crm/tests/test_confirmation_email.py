@@ -5,10 +5,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from backbone_harness import eventually
 from crm_fakes import SmtpInbox, smtp_server
 from crm_harness import SHOP, CrmHarness, placed
 
+from orderflow.backbone.testing import eventually
 from orderflow.contracts import OrderConfirmationSent
 
 # What each language must say about the example order: an e-book and two

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from backbone_harness import eventually
 from crm_fakes import (
     HUBSPOT_TOKEN,
     SALESFORCE_TOKEN,
@@ -21,6 +20,7 @@ from crm_fakes import (
 from crm_harness import CrmHarness, placed
 
 from orderflow.backbone.service import Service
+from orderflow.backbone.testing import eventually
 from orderflow.contracts import CustomerUpserted
 
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import asyncpg
 import httpx
-from backbone_harness import eventually
 from crm_harness import EXAMPLE_ORDER, CrmHarness, placed
 
 from orderflow.backbone.database import quote_ident
+from orderflow.backbone.testing import eventually
 from orderflow.contracts import (
     CustomerUpserted,
     OrderCancelled,
@@ -20,6 +20,7 @@ from orderflow.contracts import (
     wrap,
 )
 from orderflow.crm.adapters import customer_store as store
+from orderflow.crm.domain.customers import CustomerUpsert
 
 
 async def test_first_order_creates_the_customer_and_emits_upserted(
@@ -102,7 +103,7 @@ async def test_concurrent_upserts_of_a_new_customer_wait_and_update(
 
 async def _upsert_in_transaction(
     conn: asyncpg.Connection, as_of: object
-) -> store.CustomerUpsert | None:
+) -> CustomerUpsert | None:
     order = EXAMPLE_ORDER
     async with conn.transaction():
         return await store.upsert_customer(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from backbone_harness import eventually
 from crm_harness import CrmHarness, placed
 
 from orderflow.backbone.database import quote_ident
+from orderflow.backbone.testing import eventually
 from orderflow.contracts import (
     CustomerErased,
     CustomerUpserted,

@@ -28,7 +28,7 @@ from orderflow.contracts.crm import (
     CustomerUpserted,
     OrderConfirmationSent,
 )
-from orderflow.contracts.envelope import EventPayload
+from orderflow.contracts.envelope import EventPayload, P
 from orderflow.contracts.feedback import (
     ReviewReceived,
     ReviewRequested,
@@ -389,3 +389,11 @@ EXAMPLES: Mapping[str, EventPayload] = MappingProxyType(
     }
 )
 """An example payload by routing key, one for every entry of the catalogue."""
+
+
+def example(payload: type[P]) -> P:
+    """The example of one event type, typed as that type."""
+    found = EXAMPLES[payload.routing_key()]
+    if not isinstance(found, payload):
+        raise TypeError(f"the example of {payload.routing_key()} is not a {payload}")
+    return found
