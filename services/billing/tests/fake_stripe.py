@@ -65,8 +65,25 @@ class FakeStripe:
                 methods=["POST"],
             ),
             Route("/v1/refunds", self._create("re", "refund"), methods=["POST"]),
+            Route("/v1/payment_intents/{intent_id}", self._retrieve, methods=["GET"]),
         ]
         return Starlette(routes=routes)
+
+    def add(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Make an object known, as if Stripe had created it (a PaymentIntent)."""
+        self.objects[obj["id"]] = obj
+        return obj
+
+    async def _retrieve(self, request: Request) -> JSONResponse:
+        if request.headers.get("authorization") != f"Bearer {API_KEY}":
+            return _error(401, "invalid_request_error", "Invalid API Key provided")
+        intent_id = request.path_params["intent_id"]
+        self.calls.append(StripeCall(request.url.path, None, {}))
+        found = self.objects.get(intent_id)
+        if found is None or found["object"] != "payment_intent":
+            message = f"No such payment_intent: '{intent_id}'"
+            return _error(404, "invalid_request_error", message)
+        return JSONResponse(found, headers=_headers())
 
     def _create(self, prefix: str, kind: str) -> Any:
         async def create(request: Request) -> JSONResponse:

@@ -71,6 +71,7 @@ def _charge(intent_id: str, refunded: int) -> dict[str, Any]:
         "id": f"ch_{intent_id}",
         "object": "charge",
         "amount": 4640,
+        "amount_captured": 4640,
         "amount_refunded": refunded,
         "payment_intent": intent_id,
         "refunded": refunded == 4640,
@@ -113,7 +114,8 @@ async def test_products_are_registered_once_per_sku_with_idempotency_keys(
     skus = [call.params["metadata"]["sku"] for call in stripe.creations("/v1/products")]
     assert sorted(set(skus)) == ["EBOOK-ASYNC", "MUG-BLUE"]
     assert len(stripe.objects_of("product")) == 2
-    assert all(call.idempotency_key for call in stripe.calls)
+    writes = [call for call in stripe.calls if "payment_intents" not in call.path]
+    assert all(call.idempotency_key for call in writes)
     rows = await billing.fetch("SELECT gateway_price_id FROM products ORDER BY sku")
     assert [row["gateway_price_id"][:6] for row in rows] == ["price_", "price_"]
 
@@ -164,30 +166,38 @@ async def test_duplicate_and_reordered_webhooks_capture_once_and_refund_once(
     assert await _status(billing, placed.order_id) == "partially_refunded"
 
 
-async def test_refund_that_arrives_before_its_capture_is_applied_after_it(
-    billing: BillingUnderTest,
+async def test_refund_that_arrives_before_its_capture_records_both_once(
+    billing: BillingUnderTest, stripe: FakeStripe
 ) -> None:
     placed = order_placed(paid=False)
     payment = await _requested(billing, placed)
-    early = await _webhook(
-        billing, "charge.refunded", _charge("pi_early", 4640), "evt_5"
-    )
+    intent = stripe.add(_intent(payment, "pi_early"))
 
-    captured = await _webhook(
-        billing, "payment_intent.succeeded", _intent(payment, "pi_early"), "evt_6"
-    )
-    retried = await _webhook(
-        billing, "charge.refunded", _charge("pi_early", 4640), "evt_5"
-    )
+    replies = [
+        await _webhook(billing, "charge.refunded", _charge("pi_early", 4640), "evt_5"),
+        await _webhook(billing, "payment_intent.succeeded", intent, "evt_6"),
+    ]
+    await billing.wait_for_events("credit_note.issued.v1", placed.order_id)
 
-    assert (early.status_code, captured.status_code, retried.status_code) == (
-        503,
-        200,
-        200,
-    )
+    assert [reply.status_code for reply in replies] == [200, 200]
     assert await _status(billing, placed.order_id) == "refunded"
+    assert len(await billing.events("payment.captured.v1", placed.order_id)) == 1
     refunds = await billing.events("payment.refunded.v1", placed.order_id)
     assert [(r["amount"], r["full"]) for r in refunds] == [("46.40", True)]
+
+
+async def test_refund_of_a_payment_billing_never_asked_for_is_ignored(
+    billing: BillingUnderTest,
+) -> None:
+    reply = await _webhook(
+        billing, "charge.refunded", _charge("pi_elsewhere", 4640), "evt_other"
+    )
+
+    assert reply.status_code == 200
+    rows = await billing.fetch(
+        "SELECT 1 FROM refunds WHERE refund_id LIKE 'ch_pi_else%'"
+    )
+    assert rows == []
 
 
 async def test_failed_payment_is_reported_and_a_later_success_captures(

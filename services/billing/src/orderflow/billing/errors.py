@@ -30,12 +30,6 @@ class InvoiceNotIssued(BillingError, TransientError):
         self.order_id = order_id
 
 
-class PaymentNotRecorded(BillingError, TransientError):
-    def __init__(self, reference: str) -> None:
-        super().__init__(f"no payment for {reference} yet")
-        self.reference = reference
-
-
 class RenderingFailed(BillingError, TransientError):
     def __init__(self, number: str) -> None:
         super().__init__(f"rendering {number} failed: the worker pool broke")

@@ -6,12 +6,9 @@ emits and the email it records commit with the change that caused them.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from orderflow.backbone.logging import get_logger
 from orderflow.backbone.mail import message_id_for
@@ -22,7 +19,7 @@ from orderflow.billing.adapters import payment_store as payments
 from orderflow.billing.adapters.invoice_store import IssuedDocument
 from orderflow.billing.adapters.mail_outbox import OutgoingMail
 from orderflow.billing.adapters.payment_store import Payment, Refund
-from orderflow.billing.adapters.stripe_gateway import StripeGateway, WebhookEvent
+from orderflow.billing.adapters.stripe_gateway import StripeGateway
 from orderflow.billing.domain.documents import (
     BankDetails,
     Document,
@@ -40,7 +37,6 @@ from orderflow.billing.domain.wording import language_for, words
 from orderflow.billing.errors import (
     InvoiceNotIssued,
     OrderNotRecorded,
-    PaymentNotRecorded,
 )
 from orderflow.billing.settings import Settings
 from orderflow.contracts import (
@@ -51,13 +47,11 @@ from orderflow.contracts import (
     OrderPlaced,
     OrderRefunded,
     PaymentCaptured,
-    PaymentFailed,
     PaymentMethod,
     PaymentRefunded,
     PaymentRequested,
     PaymentSource,
     ProductRegistered,
-    from_minor_units,
     to_minor_units,
 )
 from orderflow.contracts import DocumentTotals as EventTotals
@@ -596,108 +590,3 @@ def _event_totals(document: Document) -> EventTotals:
 
 def _minor(amount: Decimal, currency: str) -> int:
     return to_minor_units(round_money(amount, currency), currency)
-
-
-async def apply_stripe_event(
-    event: WebhookEvent, uow: UnitOfWork, billing: Billing
-) -> None:
-    """Apply a verified Stripe webhook once, whatever order they arrive in."""
-    if not await payments.first_sight_of_gateway_event(
-        uow.conn, event.event_id, event.type
-    ):
-        return
-    apply = _STRIPE_EVENTS.get(event.type)
-    if apply is not None:
-        await apply(event.object, uow)
-
-
-async def _checkout_completed(session: dict[str, Any], uow: UnitOfWork) -> None:
-    payment = await payments.by_checkout_session(uow.conn, session["id"])
-    if payment is None or session.get("payment_status") != "paid":
-        return
-    await capture(
-        payment,
-        uow,
-        amount=from_minor_units(session["amount_total"], payment.currency),
-        source=PaymentSource.STRIPE,
-        gateway="stripe",
-        reference=session.get("payment_intent"),
-        captured_at=datetime.now(UTC),
-    )
-
-
-async def _intent_succeeded(intent: dict[str, Any], uow: UnitOfWork) -> None:
-    payment = await _payment_of_intent(intent, uow)
-    if payment is None:
-        return
-    await capture(
-        payment,
-        uow,
-        amount=from_minor_units(intent["amount_received"], payment.currency),
-        source=PaymentSource.STRIPE,
-        gateway="stripe",
-        reference=intent["id"],
-        captured_at=datetime.now(UTC),
-    )
-
-
-async def _intent_failed(intent: dict[str, Any], uow: UnitOfWork) -> None:
-    payment = await _payment_of_intent(intent, uow)
-    if payment is None or payment.facts.is_captured:
-        return
-    await payments.save_facts(
-        uow.conn, payment.payment_id, replace(payment.facts, failed=True), intent["id"]
-    )
-
-    error = intent.get("last_payment_error") or {}
-    uow.emit(
-        PaymentFailed(
-            shop_id=payment.shop_id,
-            order_id=payment.order_id,
-            payment_id=str(payment.payment_id),
-            amount=payment.amount,
-            currency=payment.currency,
-            failed_at=datetime.now(UTC),
-            reason=str(error.get("type") or "payment_failed"),
-            code=error.get("decline_code") or error.get("code"),
-        ),
-        correlation_id=payment.order_id,
-    )
-    log.info("payment.failed", order_id=payment.order_id)
-
-
-async def _charge_refunded(charge: dict[str, Any], uow: UnitOfWork) -> None:
-    """Stripe reports the charge's refunded total; record what is new in it."""
-    intent_id = charge.get("payment_intent")
-    payment = (
-        await payments.by_payment_intent(uow.conn, intent_id) if intent_id else None
-    )
-    if payment is None:
-        raise PaymentNotRecorded(intent_id or charge["id"])
-    refunded = from_minor_units(charge["amount_refunded"], payment.currency)
-    new = refunded - payment.facts.refunded
-    if new <= 0:
-        return
-    refund = Refund(
-        refund_id=f"{charge['id']}:{charge['amount_refunded']}",
-        amount=new,
-        full=refunded >= payment.facts.captured,
-    )
-
-    await payments.record_refund(uow.conn, payment.payment_id, refund)
-    await refund_payment(payment, refund, uow, refunded_at=datetime.now(UTC))
-
-
-async def _payment_of_intent(intent: dict[str, Any], uow: UnitOfWork) -> Payment | None:
-    payment_id = (intent.get("metadata") or {}).get("payment_id")
-    if payment_id:
-        return await payments.by_id(uow.conn, uuid.UUID(payment_id))
-    return await payments.by_payment_intent(uow.conn, intent["id"])
-
-
-_STRIPE_EVENTS: dict[str, Callable[[dict[str, Any], UnitOfWork], Awaitable[None]]] = {
-    "checkout.session.completed": _checkout_completed,
-    "payment_intent.succeeded": _intent_succeeded,
-    "payment_intent.payment_failed": _intent_failed,
-    "charge.refunded": _charge_refunded,
-}

@@ -6,14 +6,14 @@ import secrets
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from orderflow.backbone.errors import TransientError
+from orderflow.backbone.errors import PermanentError, TransientError
 from orderflow.backbone.logging import get_logger
 from orderflow.backbone.service import Service
-from orderflow.billing import handlers
 from orderflow.billing.adapters import invoice_store
 from orderflow.billing.delivery import DocumentDelivery
 from orderflow.billing.errors import WebhookNotVerified
 from orderflow.billing.handlers import Billing
+from orderflow.billing.stripe_events import apply_stripe_event
 
 log = get_logger(__name__)
 
@@ -25,20 +25,31 @@ def billing_routes(
 
     @router.post("/stripe/webhook", summary="Receive Stripe's events")
     async def stripe_webhook(request: Request) -> dict[str, str]:
-        if billing.gateway is None:
+        gateway = billing.gateway
+        if gateway is None:
             raise HTTPException(404, "Stripe is not configured")
         signature = request.headers.get("Stripe-Signature", "")
         try:
-            event = billing.gateway.verified_event(await request.body(), signature)
+            event = gateway.verified_event(await request.body(), signature)
         except WebhookNotVerified:
             log.warning("stripe_webhook.refused")
             raise HTTPException(400, "signature does not match") from None
         try:
             async with service.unit_of_work() as uow:
-                await handlers.apply_stripe_event(event, uow, billing)
+                await apply_stripe_event(event, uow, gateway)
         except TransientError as exc:
             log.info("stripe_webhook.deferred", event_id=event.event_id)
             raise HTTPException(503, type(exc).__name__) from None
+        except PermanentError as exc:
+            # NOTE: Stripe would resend it for days; the log line is the
+            # dead letter, with the event id to look it up in Stripe.
+            log.error(
+                "stripe_webhook.rejected",
+                event_id=event.event_id,
+                type=event.type,
+                error=type(exc).__name__,
+            )
+            return {"status": "rejected"}
         log.info("stripe_webhook.applied", event_id=event.event_id, type=event.type)
         return {"status": "ok"}
 

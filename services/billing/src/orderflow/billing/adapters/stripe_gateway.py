@@ -153,6 +153,19 @@ class StripeGateway:
         )
         return str(refund.id)
 
+    async def payment_intent(self, intent_id: str) -> dict[str, Any] | None:
+        """A PaymentIntent as Stripe has it now; None if Stripe does not know it."""
+        try:
+            intent = await self._client.v1.payment_intents.retrieve_async(intent_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+        except stripe.StripeError as exc:
+            raise _mapped("payment_intents.retrieve", exc) from None
+        body: dict[str, Any] = intent.to_dict()
+        return body
+
     def verified_event(self, payload: bytes, signature: str) -> WebhookEvent:
         """The webhook's event, if its `Stripe-Signature` header is right."""
         if not self._webhook_secret:
@@ -169,17 +182,21 @@ class StripeGateway:
     async def _call(self, what: str, request: Any) -> Any:
         try:
             return await request
-        except _TRANSIENT as exc:
-            log.warning("stripe_call.failed", call=what, error=type(exc).__name__)
-            raise StripeUnavailable(f"{what}: {type(exc).__name__}") from None
         except stripe.StripeError as exc:
-            log.warning(
-                "stripe_call.failed",
-                call=what,
-                error=type(exc).__name__,
-                status=exc.http_status,
-                request_id=exc.request_id,
-            )
-            if exc.http_status is None or exc.http_status in _RETRY_STATUSES:
-                raise StripeUnavailable(f"{what}: {exc.http_status}") from None
-            raise StripeRejected(f"{what}: {exc.http_status} {exc.code}") from None
+            raise _mapped(what, exc) from None
+
+
+def _mapped(what: str, exc: stripe.StripeError) -> StripeUnavailable | StripeRejected:
+    """Stripe's error as billing's: worth retrying, or not."""
+    log.warning(
+        "stripe_call.failed",
+        call=what,
+        error=type(exc).__name__,
+        status=exc.http_status,
+        request_id=exc.request_id,
+    )
+    if isinstance(exc, _TRANSIENT):
+        return StripeUnavailable(f"{what}: {type(exc).__name__}")
+    if exc.http_status is None or exc.http_status in _RETRY_STATUSES:
+        return StripeUnavailable(f"{what}: {exc.http_status}")
+    return StripeRejected(f"{what}: {exc.http_status} {exc.code}")
