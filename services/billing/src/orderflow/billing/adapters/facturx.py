@@ -211,7 +211,7 @@ def _line(line: Any) -> dict[str, Any]:
     return {
         "BT-126": str(line.position),
         "BT-153": line.description,
-        "BT-146": _money(abs(line.unit_price)),
+        "BT-146": _price(abs(line.unit_price)),
         "BT-129": str(line.quantity),
         "BT-130": "C62",
         "BT-131": _money(line.net),
@@ -222,6 +222,11 @@ def _line(line: Any) -> dict[str, Any]:
 
 def _money(amount: Decimal) -> str:
     return format(amount.quantize(Decimal("0.01")), "f")
+
+
+def _price(price: Decimal) -> str:
+    """A net unit price to four places, so quantity x price gives the line."""
+    return format(price.quantize(Decimal("0.0001")), "f")
 
 
 def _percent(rate: Decimal) -> str:
