@@ -211,3 +211,346 @@ def changed(payload: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     result = copy.deepcopy(payload)
     result.update(overrides)
     return result
+
+
+WC_SOURCE = "https://kaffee.example/"
+
+
+def woocommerce_order(order_id: int | None = None, **overrides: Any) -> dict[str, Any]:
+    """An order as WooCommerce's REST API (v3) shapes it in a webhook.
+
+    A French customer, two lines, a coupon, VAT at 20 % added to net prices.
+    """
+    number = order_id or next_number()
+    order: dict[str, Any] = {
+        "id": number,
+        "parent_id": 0,
+        "number": str(number),
+        "order_key": f"wc_order_{number}",
+        "created_via": "checkout",
+        "version": "9.4.0",
+        "status": "processing",
+        "currency": "EUR",
+        "date_created": "2026-03-01T11:15:00",
+        "date_created_gmt": "2026-03-01T10:15:00",
+        "date_modified": "2026-03-01T11:15:05",
+        "date_modified_gmt": "2026-03-01T10:15:05",
+        "date_paid_gmt": "2026-03-01T10:15:04",
+        "discount_total": "5.00",
+        "discount_tax": "1.00",
+        "shipping_total": "6.00",
+        "shipping_tax": "1.20",
+        "cart_tax": "7.00",
+        "total": "49.20",
+        "total_tax": "8.20",
+        "prices_include_tax": False,
+        "customer_id": 17,
+        "customer_note": "",
+        "billing": {
+            "first_name": "Claire",
+            "last_name": "Martin",
+            "company": "Atelier Martin SARL",
+            "address_1": "12 rue de la Paix",
+            "address_2": "",
+            "city": "Paris",
+            "state": "",
+            "postcode": "75002",
+            "country": "FR",
+            "email": "claire.martin@example.fr",
+            "phone": "+33 1 23 45 67 89",
+        },
+        "shipping": {
+            "first_name": "Claire",
+            "last_name": "Martin",
+            "company": "",
+            "address_1": "12 rue de la Paix",
+            "address_2": "",
+            "city": "Paris",
+            "state": "",
+            "postcode": "75002",
+            "country": "FR",
+            "phone": "",
+        },
+        "payment_method": "stripe",
+        "payment_method_title": "Credit card",
+        "transaction_id": "pi_3PwooX2eZvKYlo2C0",
+        "meta_data": [
+            {"id": 901, "key": "_billing_vat_number", "value": "FR12345678901"}
+        ],
+        "line_items": [
+            {
+                "id": 315,
+                "name": "Coffee grinder",
+                "product_id": 93,
+                "variation_id": 0,
+                "quantity": 1,
+                "tax_class": "",
+                "subtotal": "30.00",
+                "subtotal_tax": "6.00",
+                "total": "27.00",
+                "total_tax": "5.40",
+                "taxes": [{"id": 1, "total": "5.40", "subtotal": "6.00"}],
+                "sku": "GRINDER-1",
+                "price": 27,
+            },
+            {
+                "id": 316,
+                "name": "Filter papers",
+                "product_id": 94,
+                "variation_id": 0,
+                "quantity": 2,
+                "tax_class": "",
+                "subtotal": "10.00",
+                "subtotal_tax": "2.00",
+                "total": "8.00",
+                "total_tax": "1.60",
+                "taxes": [{"id": 1, "total": "1.60", "subtotal": "2.00"}],
+                "sku": "FILTER-100",
+                "price": 4,
+            },
+        ],
+        "tax_lines": [
+            {
+                "id": 320,
+                "rate_code": "FR-TVA-1",
+                "rate_id": 1,
+                "label": "TVA",
+                "compound": False,
+                "tax_total": "7.00",
+                "shipping_tax_total": "1.20",
+                "rate_percent": 20,
+            }
+        ],
+        "shipping_lines": [
+            {
+                "id": 318,
+                "method_title": "Colissimo",
+                "method_id": "flat_rate",
+                "total": "6.00",
+                "total_tax": "1.20",
+                "taxes": [{"id": 1, "total": "1.20", "subtotal": ""}],
+            }
+        ],
+        "fee_lines": [],
+        "coupon_lines": [
+            {"id": 319, "code": "bienvenue", "discount": "5.00", "discount_tax": "1.00"}
+        ],
+        "refunds": [],
+    }
+    order.update(overrides)
+    return order
+
+
+def woocommerce_headers(
+    body: bytes,
+    topic: str = "order.created",
+    *,
+    key: str = WOOCOMMERCE_KEY,
+    delivery_id: str | None = None,
+) -> dict[str, str]:
+    digest = hmac.new(key.encode(), body, hashlib.sha256).digest()
+    resource, _, event = topic.partition(".")
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "WooCommerce/9.4.0 Hookshot (WordPress/6.7)",
+        "X-WC-Webhook-Source": WC_SOURCE,
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": base64.b64encode(digest).decode(),
+        "X-WC-Webhook-ID": "7",
+        "X-WC-Webhook-Delivery-ID": delivery_id or f"wc-{next_number()}",
+    }
+
+
+def stripe_session_event(**session: Any) -> dict[str, Any]:
+    """`checkout.session.completed` for a digital product, tax added, expanded."""
+    number = next_number()
+    values: dict[str, Any] = {
+        "id": f"cs_test_a1{number}",
+        "object": "checkout.session",
+        "amount_subtotal": 4900,
+        "amount_total": 5831,
+        "created": 1772356500,
+        "currency": "eur",
+        "customer": f"cus_Q{number}",
+        "customer_details": {
+            "email": "lukas.novak@example.cz",
+            "name": "Lukas Novak",
+            "phone": None,
+            "address": {
+                "city": "Praha",
+                "country": "CZ",
+                "line1": "Vodičkova 1",
+                "line2": None,
+                "postal_code": "110 00",
+                "state": None,
+            },
+            "tax_exempt": "none",
+            "tax_ids": [{"type": "eu_vat", "value": "CZ12345678"}],
+        },
+        "livemode": False,
+        "locale": "cs",
+        "metadata": {},
+        "mode": "payment",
+        "payment_intent": f"pi_3Q{number}",
+        "payment_status": "paid",
+        "shipping_details": None,
+        "status": "complete",
+        "total_details": {
+            "amount_discount": 0,
+            "amount_shipping": 0,
+            "amount_tax": 931,
+        },
+        "line_items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": f"li_1Q{number}",
+                    "object": "item",
+                    "amount_discount": 0,
+                    "amount_subtotal": 4900,
+                    "amount_tax": 931,
+                    "amount_total": 5831,
+                    "currency": "eur",
+                    "description": "Online course: Home roasting",
+                    "price": {
+                        "id": "price_1QcourseEUR",
+                        "object": "price",
+                        "product": "prod_Qcourse",
+                        "unit_amount": 4900,
+                    },
+                    "quantity": 1,
+                    "taxes": [
+                        {
+                            "amount": 931,
+                            "rate": {
+                                "id": "txr_1Q",
+                                "display_name": "DPH",
+                                "percentage": 19.0,
+                                "inclusive": False,
+                            },
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+    values.update(session)
+    return {
+        "id": f"evt_1Q{number}",
+        "object": "event",
+        "api_version": "2025-09-30",
+        "created": 1772356510,
+        "livemode": False,
+        "type": "checkout.session.completed",
+        "data": {"object": values},
+    }
+
+
+def stripe_refund_event(
+    payment_intent: str, refund_id: str, amount: int
+) -> dict[str, Any]:
+    return {
+        "id": f"evt_1R{next_number()}",
+        "object": "event",
+        "created": 1772442900,
+        "type": "refund.created",
+        "data": {
+            "object": {
+                "id": refund_id,
+                "object": "refund",
+                "amount": amount,
+                "currency": "eur",
+                "payment_intent": payment_intent,
+                "created": 1772442900,
+                "reason": "requested_by_customer",
+                "status": "succeeded",
+            }
+        },
+    }
+
+
+def stripe_headers(
+    body: bytes, *, key: str = STRIPE_KEY, timestamp: int | None = None
+) -> dict[str, str]:
+    stamp = int(time.time()) if timestamp is None else timestamp
+    signed = f"{stamp}.".encode() + body
+    digest = hmac.new(key.encode(), signed, hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "Stripe-Signature": f"t={stamp},v1={digest},v0=0000",
+    }
+
+
+def gumroad_form(**overrides: str) -> dict[str, str]:
+    """A Gumroad sale ping for an e-book, as its form fields."""
+    number = next_number()
+    fields = {
+        "seller_id": "gA0b1c2d3e4f==",
+        "product_id": "Xk9PfQ1w2e3r==",
+        "product_name": "Espresso at home (e-book)",
+        "permalink": "espresso",
+        "product_permalink": "https://seller.gumroad.com/l/espresso",
+        "short_product_id": "espresso",
+        "email": "sam.taylor@example.com",
+        "price": "1500",
+        "gumroad_fee": "165",
+        "currency": "usd",
+        "quantity": "1",
+        "discover_fee_charged": "false",
+        "can_contact": "true",
+        "referrer": "direct",
+        "order_number": str(number),
+        "sale_id": f"FQ{number}xyz==",
+        "sale_timestamp": "2026-03-01T09:15:00Z",
+        "purchaser_id": f"{number}7771",
+        "full_name": "Sam Taylor",
+        "ip_country": "United States",
+        "is_gift_receiver_purchase": "false",
+        "refunded": "false",
+        "disputed": "false",
+        "dispute_won": "false",
+        "test": "false",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def generic_order(**overrides: Any) -> dict[str, Any]:
+    """An order in Orderflow's own shape, from a shop on no supported platform."""
+    order: dict[str, Any] = {
+        "shop": "tea.example",
+        "order_id": f"T-{next_number()}",
+        "placed_at": "2026-03-01T10:15:00+00:00",
+        "currency": "GBP",
+        "customer": {"email": "olivia.jones@example.co.uk", "first_name": "Olivia"},
+        "shipping_address": {
+            "city": "Leeds",
+            "postal_code": "LS1 4AP",
+            "country": "GB",
+        },
+        "lines": [
+            {
+                "line_id": "1",
+                "sku": "TEA-EARLGREY",
+                "title": "Earl Grey, 250 g",
+                "quantity": 2,
+                "unit_price": "8.50",
+                "total": "17.00",
+                "kind": "physical",
+            }
+        ],
+        "totals": {
+            "subtotal": "17.00",
+            "discounts": "0",
+            "shipping": "3.95",
+            "tax": "3.49",
+            "total": "20.95",
+            "taxes_included": True,
+        },
+        "paid": True,
+        "financial_status": "paid",
+    }
+    order.update(overrides)
+    return order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +32,9 @@ class OrdersHarness:
                 self.client = client
                 yield
                 self.client = None
+        # NOTE: aio-pika runs a closed connection's callbacks as tasks of their
+        # own; a turn of the loop lets them finish before the test's loop ends.
+        await asyncio.sleep(0.1)
 
     async def post(
         self, path: str, body: bytes, headers: dict[str, str]

@@ -75,7 +75,9 @@ def webhooks(settings: Settings) -> dict[str, Webhook]:
 
     def gumroad_url(_: Headers, query: Mapping[str, str], __: bytes) -> None:
         signatures.verify_shared_secret(
-            "gumroad", settings.secrets("gumroad_secret"), query.get("secret")
+            "Gumroad URL secret",
+            settings.secrets("gumroad_secret"),
+            query.get("secret"),
         )
 
     return {
