@@ -66,6 +66,12 @@ def document_html(document: Document) -> str:
         text = f"{amount:,.2f}"
         return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
 
+    def price(amount: Decimal) -> str:
+        """A unit price to four places when cents would not give the line."""
+        places = 2 if amount == round(amount, 2) else 4
+        text = f"{amount:,.{places}f}"
+        return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
+
     def percent(rate: Decimal) -> str:
         return f"{(rate * 100).normalize():f} %".replace(".", point)
 
@@ -82,6 +88,7 @@ def document_html(document: Document) -> str:
             doc=document,
             w=words(language),
             money=money,
+            price=price,
             percent=percent,
             date=day,
             notes=notes,
