@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -167,17 +168,18 @@ async def flat_out(
 
 async def fixed_rate(port: int, requests: list[bytes], rate: float) -> Phase:
     phase = Phase(f"fixed rate {rate:.0f}/s")
-    idle: list[Connection] = [await Connection.open(port) for _ in range(16)]
+    idle: deque[Connection] = deque([await Connection.open(port) for _ in range(16)])
     interval = 1.0 / rate
     started = time.perf_counter()
 
     async def one(request: bytes, due: float) -> None:
-        connection = idle.pop() if idle else await Connection.open(port)
+        connection = idle.popleft() if idle else await Connection.open(port)
         try:
             status = await connection.send(request)
         except (OSError, asyncio.IncompleteReadError):
-            phase.failed += 1
-            return
+            # The server closes a keep-alive connection left idle too long.
+            connection = await Connection.open(port)
+            status = await connection.send(request)
         phase.latencies.append(time.perf_counter() - due)
         idle.append(connection)
         if status == 200:

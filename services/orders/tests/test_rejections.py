@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from orders_fakes import encode, shopify_headers, shopify_order
 from orders_harness import OrdersHarness
+from structlog.testing import capture_logs
 
 PATH = "/webhooks/shopify"
 
@@ -18,16 +18,20 @@ async def _stored(orders: OrdersHarness, delivery_id: str) -> bool:
     return bool(rows)
 
 
-async def test_malformed_json_is_400(
-    orders: OrdersHarness, caplog: pytest.LogCaptureFixture
+async def test_malformed_json_is_400_with_a_log_line_naming_the_delivery(
+    orders: OrdersHarness,
 ) -> None:
     body = b'{"id": 1, "line_items": ['
     headers = shopify_headers(body)
 
-    response = await orders.post(PATH, body, headers)
+    with capture_logs() as logs:
+        response = await orders.post(PATH, body, headers)
 
     assert response.status_code == 400
     assert response.json()["error"] == "malformed_body"
+    [line] = [log for log in logs if log["event"] == "delivery.rejected"]
+    assert line["delivery_id"] == headers["X-Shopify-Webhook-Id"]
+    assert line["status"] == 400
     assert not await _stored(orders, headers["X-Shopify-Webhook-Id"])
 
 
