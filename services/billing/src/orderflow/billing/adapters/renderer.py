@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import string
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +32,8 @@ from orderflow.billing.adapters.facturx import (
     with_facturx_metadata,
 )
 from orderflow.billing.domain.documents import (
+    BankDetails,
+    CreditedInvoice,
     Document,
     DocumentKind,
     DocumentLine,
@@ -37,10 +42,11 @@ from orderflow.billing.domain.documents import (
     PaymentTerms,
 )
 from orderflow.billing.domain.tax import VatCategory
-from orderflow.billing.domain.wording import words
+from orderflow.billing.domain.wording import WORDING, words
 from orderflow.billing.errors import RenderingFailed
 
 PDF_VARIANT = "pdf/a-3b"
+_READY_PAUSE = 0.02
 
 log = get_logger(__name__)
 
@@ -111,12 +117,18 @@ def _render_json(content: str) -> bytes:
 
 
 def _warm_up() -> None:
-    """Load fonts, templates and the XSD once, before the first real document."""
-    render_pdf(SAMPLE)
+    """Load fonts, glyphs, templates and the XSD before the first real document.
+
+    One sample per language and kind, with bank details and every exemption
+    note, so that the first real invoice finds every code path warm.
+    """
+    for sample in samples():
+        render_pdf(sample)
 
 
-def _ready() -> bool:
-    return True
+def _worker_id() -> int:
+    time.sleep(_READY_PAUSE)
+    return os.getpid()
 
 
 class Renderer:
@@ -136,10 +148,20 @@ class Renderer:
 
     async def start(self) -> None:
         self._executor = self._new_executor()
+        await self._until_every_worker_is_warm(self._executor)
+
+    async def _until_every_worker_is_warm(self, executor: ProcessPoolExecutor) -> None:
+        """Wait until each worker has answered, so each has run its warm-up."""
         loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(loop.run_in_executor(self._executor, _ready) for _ in range(self.workers))
-        )
+        seen: set[int] = set()
+        while len(seen) < self.workers:
+            answers = await asyncio.gather(
+                *(
+                    loop.run_in_executor(executor, _worker_id)
+                    for _ in range(self.workers)
+                )
+            )
+            seen.update(answers)
 
     async def stop(self) -> None:
         if self._executor is not None:
@@ -172,35 +194,72 @@ class Renderer:
             await self.stop()
 
 
-_SAMPLE_LINE = DocumentLine(
-    position=1,
-    description="Sample",
-    quantity=Decimal(1),
-    unit_price=Decimal("10.00"),
-    net=Decimal("10.00"),
-    rate=Decimal("0.19"),
-    tax=Decimal("1.90"),
-    gross=Decimal("11.90"),
-    category=VatCategory.STANDARD,
+# Every glyph an invoice in these languages is likely to use, so the fonts'
+# glyph caches are filled before the first real document, in regular and bold.
+_ALL_GLYPHS = (
+    string.ascii_letters
+    + string.digits
+    + string.punctuation
+    + " ÀÂÄÆÇÈÉÊËÎÏÔŒÙÛÜàâäæçèéêëîïôœùûüÿßÖöÑñ€£§°·"
+    + "\u2013\u2014\u2018\u2019\u201c\u201d\u201e\u2026"
 )
 
-SAMPLE = Document(
-    kind=DocumentKind.INVOICE,
-    shop_id="generic:sample",
-    order_id="sample",
-    order_number="sample",
-    language="en",
-    currency="EUR",
-    supplied_on=date(2025, 1, 1),
-    seller=Party(name="Sample seller", country="DE", vat_id="DE136695976"),
-    buyer=Party(name="Sample buyer", country="DE"),
-    lines=(_SAMPLE_LINE,),
-    totals=DocumentTotals(
-        net=Decimal("10.00"), tax=Decimal("1.90"), gross=Decimal("11.90")
-    ),
-    payment=PaymentTerms(paid=True, method="card", reference="sample"),
-    number="SAMPLE-1",
-    series="SAMPLE",
-    issued_at=datetime(2025, 1, 1, tzinfo=UTC),
-)
-"""A small issued invoice, rendered by each worker as it starts."""
+
+def samples() -> list[Document]:
+    """Small issued documents that between them use the whole template."""
+    line = DocumentLine(
+        position=1,
+        description=_ALL_GLYPHS,
+        quantity=Decimal(2),
+        unit_price=Decimal("10.0050"),
+        net=Decimal("20.01"),
+        rate=Decimal("0.19"),
+        tax=Decimal("3.80"),
+        gross=Decimal("23.81"),
+        category=VatCategory.STANDARD,
+    )
+    exempt = [
+        line.model_copy(
+            update={"category": category, "rate": Decimal(0), "tax": Decimal(0)}
+        )
+        for category in (VatCategory.REVERSE_CHARGE, VatCategory.EXPORT)
+    ]
+    invoice = Document(
+        kind=DocumentKind.INVOICE,
+        shop_id="generic:sample",
+        order_id="sample",
+        order_number="sample",
+        language="en",
+        currency="EUR",
+        supplied_on=date(2025, 1, 1),
+        seller=Party(name="Sample seller", country="DE", vat_id="DE136695976"),
+        buyer=Party(name=_ALL_GLYPHS, country="FR", vat_id="FR40303265045"),
+        lines=(line, *exempt),
+        totals=DocumentTotals(
+            net=Decimal("60.03"), tax=Decimal("3.80"), gross=Decimal("63.83")
+        ),
+        payment=PaymentTerms(
+            paid=False,
+            method="bank_transfer",
+            reference="sample",
+            due_date=date(2025, 1, 15),
+            bank=BankDetails(bank_name="Bank", iban="DE89370400440532013000", bic="X"),
+        ),
+        number="SAMPLE-1",
+        series="SAMPLE",
+        issued_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    note = invoice.model_copy(
+        update={
+            "kind": DocumentKind.CREDIT_NOTE,
+            "credited_invoice": CreditedInvoice(
+                number="SAMPLE-1", issued_on=date(2025, 1, 1)
+            ),
+            "reason": "sample",
+        }
+    )
+    return [
+        document.model_copy(update={"language": language})
+        for language in WORDING
+        for document in (invoice, note)
+    ]
