@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -159,6 +160,21 @@ async def test_cancelled_paid_order_waits_for_its_refund_to_be_credited(
     await billing.wait_handled(cancellation)
 
     assert await billing.events("credit_note.issued.v1", placed.order_id) == []
+
+
+async def test_products_are_registered_once_per_sku(
+    billing: BillingUnderTest,
+) -> None:
+    first, second = order_placed(), order_placed()
+
+    await billing.publish(first)
+    await billing.wait_handled(await billing.publish(second))
+
+    rows = await billing.fetch(
+        "SELECT body FROM outbox WHERE routing_key = 'product.registered.v1'"
+    )
+    skus = sorted(json.loads(row["body"])["payload"]["sku"] for row in rows)
+    assert skus == ["EBOOK-ASYNC", "MUG-BLUE"]
 
 
 async def test_pdf_route_serves_the_document_to_the_holder_of_its_link(

@@ -34,10 +34,7 @@ from orderflow.billing.domain.invoicing import (
 )
 from orderflow.billing.domain.tax import round_money
 from orderflow.billing.domain.wording import language_for, words
-from orderflow.billing.errors import (
-    InvoiceNotIssued,
-    OrderNotRecorded,
-)
+from orderflow.billing.errors import InvoiceNotIssued, OrderNotRecorded
 from orderflow.billing.settings import Settings
 from orderflow.contracts import (
     CreditNoteIssued,
