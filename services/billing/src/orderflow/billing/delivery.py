@@ -69,10 +69,23 @@ class DocumentDelivery:
         await self.pdf(issued)
 
     async def render_pending(self) -> int:
+        """Render documents that have no PDF yet; returns how many it rendered."""
         async with self._pool().acquire() as conn:
             pending = await invoice_store.unrendered(conn, self._batch)
-        await asyncio.gather(*(self._render(document_id) for document_id in pending))
-        return len(pending)
+        results = await asyncio.gather(
+            *(self._render(document_id) for document_id in pending),
+            return_exceptions=True,
+        )
+        failed = 0
+        for document_id, result in zip(pending, results, strict=True):
+            if isinstance(result, Exception):
+                failed += 1
+                log.warning(
+                    "document_render.failed",
+                    document_id=str(document_id),
+                    error=type(result).__name__,
+                )
+        return len(pending) - failed
 
     async def send_due(self) -> int:
         async with self._pool().acquire() as conn, conn.transaction():
