@@ -86,3 +86,21 @@ async def test_update_of_an_issued_invoice_is_refused(
             await conn.execute(
                 "DELETE FROM documents WHERE document_id = $1", document.document_id
             )
+
+
+async def test_stored_pdf_of_an_issued_invoice_cannot_be_replaced(
+    billing_pool: asyncpg.Pool,
+) -> None:
+    async with billing_pool.acquire() as conn:
+        document = await invoice_store.issue(conn, _draft(), issued_at=ISSUED_AT)
+        await invoice_store.store_pdf(conn, document.document_id, b"%PDF-first")
+        await invoice_store.store_pdf(conn, document.document_id, b"%PDF-second")
+
+        with pytest.raises(asyncpg.RestrictViolationError):
+            await conn.execute(
+                "UPDATE document_files SET pdf = 'x' WHERE document_id = $1",
+                document.document_id,
+            )
+        stored = await invoice_store.pdf_of(conn, document.document_id)
+
+    assert stored == b"%PDF-first"

@@ -6,6 +6,7 @@ emits and the email it records commit with the change that caused them.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -445,7 +446,8 @@ async def issue_credit_note(
         conn, refunded.shop_id, refunded.refund_id
     ):
         return
-    refund = await payments.refund(conn, refunded.refund_id) or Refund(
+    payment_id = uuid.UUID(refunded.payment_id)
+    refund = await payments.refund(conn, payment_id, refunded.refund_id) or Refund(
         refund_id=refunded.refund_id, amount=refunded.amount, full=refunded.full
     )
 

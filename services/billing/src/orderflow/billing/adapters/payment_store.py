@@ -152,8 +152,14 @@ async def record_refund(
     return status.endswith(" 1")
 
 
-async def refund(conn: Connection, refund_id: str) -> Refund | None:
-    row = await conn.fetchrow("SELECT * FROM refunds WHERE refund_id = $1", refund_id)
+async def refund(
+    conn: Connection, payment_id: uuid.UUID, refund_id: str
+) -> Refund | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM refunds WHERE payment_id = $1 AND refund_id = $2",
+        payment_id,
+        refund_id,
+    )
     if row is None:
         return None
     return Refund(
