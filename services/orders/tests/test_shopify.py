@@ -257,3 +257,16 @@ async def test_topic_not_about_orders_is_ignored(orders: OrdersHarness) -> None:
 
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
+
+
+async def test_early_update_older_than_the_placed_figures_is_stale(
+    orders: OrdersHarness,
+) -> None:
+    order = shopify_order(updated_at="2026-03-01T11:00:00+01:00")
+    older = changed(order, note="older", updated_at="2026-03-01T10:30:00+01:00")
+
+    await _send(orders, older, "orders/updated")
+    placed = await _send(orders, order)
+
+    assert await orders.event_types(placed["order_id"]) == ["order.placed.v1"]
+    assert await orders.deliveries(placed["order_id"]) == ["pending", "placed"]

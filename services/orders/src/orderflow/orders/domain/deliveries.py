@@ -53,6 +53,11 @@ class Delivery:
     body: bytes
     placed: OrderPlaced | None = None
     changes: tuple[Change, ...] = ()
+    placed_as_of: datetime | None = None
+    """The platform's stamp of the placed order's figures, when it has one.
+
+    An update no newer than this is already in the figures and is stale.
+    """
 
     @property
     def order_id(self) -> str:

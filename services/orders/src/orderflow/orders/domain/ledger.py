@@ -117,7 +117,7 @@ class Ledger:
             return Outcome.DUPLICATE
         self.seen.add(seen_key)
         if delivery.placed is not None:
-            return self._place(delivery.key, delivery.placed)
+            return self._place(delivery)
         state = self.orders.get(delivery.key)
         if state is None:
             self._defer(position, delivery)
@@ -125,10 +125,13 @@ class Ledger:
         applied = [self._apply(state, change) for change in delivery.changes]
         return _combined(applied)
 
-    def _place(self, key: OrderKey, order: OrderPlaced) -> Outcome:
-        if key in self.orders:
+    def _place(self, delivery: Delivery) -> Outcome:
+        key, order = delivery.key, delivery.placed
+        if key in self.orders or order is None:
             return Outcome.DUPLICATE
-        state = OrderState(order=order, is_new=True, changed=True)
+        state = OrderState(
+            order=order, updated_at=delivery.placed_as_of, is_new=True, changed=True
+        )
         self.orders[key] = state
         self.events.append(order)
         waiting = sorted(self.pending.pop(key, []), key=lambda p: stamp_of(p.change))

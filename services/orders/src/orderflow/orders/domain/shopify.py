@@ -214,7 +214,15 @@ def normalise(headers: Mapping[str, str], body: bytes, _: datetime) -> Delivery 
     key = OrderKey(shop, order.id)
     placed = _placed(key, order)
     if topic in PLACING:
-        return Delivery(Platform.SHOPIFY, delivery_id, topic, key, body, placed=placed)
+        return Delivery(
+            Platform.SHOPIFY,
+            delivery_id,
+            topic,
+            key,
+            body,
+            placed=placed,
+            placed_as_of=order.updated_at,
+        )
     if topic in CANCELLING:
         change = _cancelled(key, order)
         return Delivery(

@@ -170,7 +170,13 @@ def normalise(headers: Mapping[str, str], body: bytes, _: datetime) -> Delivery 
     placed = _placed(key, order)
     if topic == PLACING:
         return Delivery(
-            Platform.WOOCOMMERCE, delivery_id, topic, key, body, placed=placed
+            Platform.WOOCOMMERCE,
+            delivery_id,
+            topic,
+            key,
+            body,
+            placed=placed,
+            placed_as_of=order.date_modified_gmt,
         )
     changes = _changes(key, order, placed)
     return Delivery(
