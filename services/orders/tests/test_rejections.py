@@ -110,11 +110,16 @@ async def test_missing_topic_header_is_422(orders: OrdersHarness) -> None:
     assert response.json()["fields"][0]["path"] == "header x-shopify-topic"
 
 
-async def test_openapi_documents_every_endpoint(orders: OrdersHarness) -> None:
+async def test_openapi_and_asyncapi_document_every_endpoint_and_event(
+    orders: OrdersHarness,
+) -> None:
     assert orders.client is not None
 
     response = await orders.client.get("/openapi.json")
+    asyncapi = (await orders.client.get("/asyncapi.json")).text
 
+    for event in ("order.placed", "order.updated", "order.cancelled", "order.refunded"):
+        assert f"{event}.v1" in asyncapi
     paths = response.json()["paths"]
     for platform in ("shopify", "woocommerce", "gumroad", "stripe"):
         assert "post" in paths[f"/webhooks/{platform}"]
