@@ -11,7 +11,7 @@ import httpx
 import pytest
 from billing_flow import BillingUnderTest, billing_running, settle
 from billing_orders import order_placed
-from fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, signed_event
+from billing_stripe_fake import API_KEY, WEBHOOK_SECRET, FakeStripe, signed_event
 
 from orderflow.contracts import OrderPlaced, OrderRefunded
 
