@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import formataddr
 
 import asyncpg
 
@@ -129,7 +130,7 @@ class DocumentDelivery:
     async def _message(self, mail: OutgoingMail) -> EmailMessage:
         message = EmailMessage()
         message["Message-ID"] = mail.message_id
-        message["From"] = f"{self._shop.name} <{self._shop.email}>"
+        message["From"] = formataddr((self._shop.name, str(self._shop.email)))
         message["To"] = mail.recipient
         message["Subject"] = mail.subject
         if self._shop.reply_to:
