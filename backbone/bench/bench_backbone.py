@@ -4,7 +4,10 @@ Both consume the same events from a queue of their own and emit one event
 for each to a sink queue. The bare consumer republishes and acks; the
 Orderflow subscription runs the real path: envelope validation, one
 transaction with the inbox row, a state change and an outbox row, then the
-relay publishes with confirms. Two figures each, in one run:
+relay publishes with confirms. It runs twice: a transaction per message, and
+batched (deliveries that arrive together share a transaction, as a
+subscription whose handler only touches the database may). Two figures
+each, in one run:
 
 - throughput: a backlog of events drained as fast as it goes (events/s);
 - latency: events sent at a fixed moderate rate, time from send to the
@@ -228,22 +231,43 @@ async def compare(args: argparse.Namespace, amqp_url: str, database_url: str) ->
             "bench.bare_requested.v1",
             args,
         )
-        service = _service(amqp_url, database_url, args)
-        await service.migrate()
-        async with service.running():
-            await asyncio.sleep(1.0)
-            await service.broker.stop()
-            ours = await measure(
-                "orderflow inbox+outbox",
+        for batched in (False, True):
+            ours = await measure_service(
+                _service(amqp_url, database_url, args, batched=batched),
+                channel,
                 sink,
-                _starter(service),
                 exchange,
-                "bench.requested.v1",
                 args,
             )
-        print(
-            f"ratio orderflow/bare: {ours['events_per_s'] / bare['events_per_s']:.2f}"
+            print(
+                f"ratio orderflow/bare{' (batched)' if batched else ''}:"
+                f" {ours['events_per_s'] / bare['events_per_s']:.2f}"
+            )
+
+
+async def measure_service(
+    service: Service,
+    channel: aio_pika.abc.AbstractChannel,
+    sink: Sink,
+    exchange: aio_pika.abc.AbstractExchange,
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    """Drain a backlog into the service, then feed it at the fixed rate."""
+    await service.migrate()
+    async with service.running():
+        await asyncio.sleep(1.0)
+        await service.broker.stop()
+        result = await measure(
+            f"orderflow {service.name}",
+            sink,
+            _starter(service),
+            exchange,
+            "bench.requested.v1",
+            args,
         )
+    for subscription in service.subscriptions:
+        await channel.queue_delete(subscription.queue_name)
+    return result
 
 
 def _starter(
@@ -260,7 +284,9 @@ async def _nothing() -> None:
     return None
 
 
-def _service(amqp_url: str, database_url: str, args: argparse.Namespace) -> Service:
+def _service(
+    amqp_url: str, database_url: str, args: argparse.Namespace, *, batched: bool
+) -> Service:
     folder = pathlib.Path(tempfile.mkdtemp())
     (folder / "0001_processed.sql").write_text(
         "CREATE TABLE processed (n integer NOT NULL);"
@@ -272,8 +298,9 @@ def _service(amqp_url: str, database_url: str, args: argparse.Namespace) -> Serv
         database_pool_size=args.pool,
         log_level="WARNING",
     )
-    service = Service("bench", settings, port=0, migrations=folder)
-    service.subscribe(BenchRequested, record_and_emit)
+    name = "batched" if batched else "per_message"
+    service = Service(name, settings, port=0, migrations=folder)
+    service.subscribe(BenchRequested, record_and_emit, batched=batched)
     return service
 
 

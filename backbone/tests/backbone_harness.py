@@ -93,7 +93,12 @@ class Harness:
         return BackboneSettings(**(values | overrides))
 
     def service(
-        self, handler: Any = record_effect, name: str | None = None, **overrides: Any
+        self,
+        handler: Any = record_effect,
+        name: str | None = None,
+        *,
+        batched: bool = False,
+        **overrides: Any,
     ) -> Service:
         service = Service(
             name or self.name,
@@ -103,7 +108,7 @@ class Harness:
             emits=(ThingHappened,),
         )
         if handler is not None:
-            service.subscribe(ThingHappened, handler)
+            service.subscribe(ThingHappened, handler, batched=batched)
         self.services.append(service)
         return service
 

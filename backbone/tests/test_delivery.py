@@ -181,3 +181,34 @@ async def _dead_letters(harness: Harness) -> list[DeadLetter]:
 
 async def _dead_letter_count(harness: Harness, count: int) -> bool:
     return len(await harness.dead_letters()) >= count
+
+
+async def test_batched_subscription_applies_each_event_once(harness: Harness) -> None:
+    service = harness.service(batched=True, prefetch=50)
+    events = [thing(f"batched-{n}") for n in range(30)]
+
+    async with harness.running(service):
+        await asyncio.gather(*(harness.send(event) for event in events))
+        await asyncio.gather(*(harness.send(event) for event in events[:10]))
+        await eventually(lambda: _handled(harness, 40))
+
+    assert await harness.effects() == 30
+
+
+async def test_a_failure_in_a_batch_fails_alone(harness: Harness) -> None:
+    async def refuses_bad(event: Envelope[ThingHappened], uow: UnitOfWork) -> None:
+        if event.payload.thing_id == "bad":
+            raise PermanentError("a rule is broken")
+        await record_effect(event, uow)
+
+    service = harness.service(refuses_bad, batched=True, prefetch=50)
+    events = [thing(f"good-{n}") for n in range(20)] + [thing("bad")]
+
+    async with harness.running(service):
+        await asyncio.gather(*(harness.send(event) for event in events))
+        await eventually(lambda: _dead_letter_count(harness, 1))
+        await eventually(lambda: _effects_reach(harness, 20))
+
+    [letter] = await _dead_letters(harness)
+    assert letter.reason == "permanent"
+    assert await harness.effects() == 20

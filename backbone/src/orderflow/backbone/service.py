@@ -71,6 +71,7 @@ class Service:
         self.subscriptions: list[Subscription] = []
         self.routers: list[APIRouter] = []
         self.hooks: list[Hook] = []
+        self._consumers: list[Consumer] = []
         self._migrations = migrations
         self._pool: asyncpg.Pool | None = None
         self._broker_connected = False
@@ -85,18 +86,26 @@ class Service:
         )
 
     def handles(
-        self, payload: type[P]
+        self, payload: type[P], *, batched: bool = False
     ) -> Callable[[Callable[[Envelope[P], UnitOfWork], Any]], Any]:
         """Register the decorated coroutine as this service's handler of `payload`."""
 
         def register(handler: Callable[[Envelope[P], UnitOfWork], Any]) -> Any:
-            self.subscribe(payload, handler)
+            self.subscribe(payload, handler, batched=batched)
             return handler
 
         return register
 
-    def subscribe(self, payload: type[EventPayload], handler: Handler) -> None:
-        subscription = Subscription(self.name, payload, handler)
+    def subscribe(
+        self, payload: type[EventPayload], handler: Handler, *, batched: bool = False
+    ) -> None:
+        """Consume `payload` events with `handler`.
+
+        `batched` applies deliveries that arrive together in one transaction
+        (see `orderflow.backbone.batching`): only for handlers whose whole
+        effect is in the service's database.
+        """
+        subscription = Subscription(self.name, payload, handler, batched)
         consumer = Consumer(
             subscription,
             broker=self.broker,
@@ -111,6 +120,7 @@ class Service:
             title=subscription.queue_name,
         )(consumer)
         self.subscriptions.append(subscription)
+        self._consumers.append(consumer)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -264,6 +274,8 @@ class Service:
             await broker_task
         await self.broker.stop()
         self._broker_connected = False
+        for consumer in self._consumers:
+            await consumer.close()
 
     async def _wait_for_database(self) -> None:
         url = self.settings.database_url.get_secret_value()

@@ -49,6 +49,11 @@ class BackboneSettings(BaseSettings):
     )
     prefetch: int = Field(default=32, ge=1, le=1000)
     database_pool_size: int = Field(default=10, ge=1)
+    batch_size: int = Field(
+        default=50,
+        ge=1,
+        description="Most deliveries a batched subscription applies at once.",
+    )
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     outbox_poll_interval: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=7, ge=1)

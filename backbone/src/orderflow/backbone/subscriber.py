@@ -24,6 +24,7 @@ from faststream.rabbit import RabbitBroker, RabbitMessage
 from pydantic import ValidationError
 
 from orderflow.backbone import metrics, topology
+from orderflow.backbone.batching import BatchApplier
 from orderflow.backbone.errors import InvalidEvent, is_transient
 from orderflow.backbone.logging import get_logger
 from orderflow.backbone.settings import BackboneSettings
@@ -60,6 +61,7 @@ class Subscription:
     service: str
     payload: type[EventPayload]
     handler: Handler
+    batched: bool = False
 
     @property
     def routing_key(self) -> str:
@@ -87,6 +89,24 @@ class Consumer:
         self._settings = settings
         self._envelope_type: Any = Envelope[subscription.payload]  # type: ignore[name-defined]
         self._labels = (subscription.service, subscription.queue_name)
+        self._batches = (
+            BatchApplier(
+                service=subscription.service,
+                queue_name=subscription.queue_name,
+                handler=subscription.handler,
+                pool=pool,
+                apply_alone=self._handle,
+                max_batch=settings.batch_size,
+                workers=max(1, settings.database_pool_size // 2),
+            )
+            if subscription.batched
+            else None
+        )
+
+    async def close(self) -> None:
+        """Stop the batch workers, once no delivery is in flight any more."""
+        if self._batches is not None:
+            await self._batches.close()
 
     async def __call__(self, message: RabbitMessage) -> None:
         started = time.perf_counter()
@@ -116,8 +136,9 @@ class Consumer:
             event_type=envelope.routing_key,
             correlation_id=envelope.correlation_id,
         )
+        apply = self._batches.apply if self._batches else self._handle
         try:
-            applied = await self._handle(envelope)
+            applied = await apply(envelope)
         except Exception as exc:  # noqa: BLE001 - every failure is routed somewhere
             outcome = await self._fail(message, exc, attempt)
         else:
