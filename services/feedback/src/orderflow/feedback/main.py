@@ -27,8 +27,8 @@ def create_service(settings: Settings | None = None) -> Service:
         description=DESCRIPTION,
         migrations=resources.files("orderflow.feedback") / "migrations",
     )
-    service.subscribe(OrderFulfilled, handlers.note_fulfilment)
-    service.subscribe(ShipmentDelivered, handlers.note_delivery)
-    service.subscribe(OrderCancelled, handlers.note_cancellation)
-    service.subscribe(OrderRefunded, handlers.note_refund)
+    service.subscribe(OrderFulfilled, handlers.note_fulfilment, batched=True)
+    service.subscribe(ShipmentDelivered, handlers.note_delivery, batched=True)
+    service.subscribe(OrderCancelled, handlers.note_cancellation, batched=True)
+    service.subscribe(OrderRefunded, handlers.note_refund, batched=True)
     return service

@@ -27,8 +27,8 @@ def create_service(settings: Settings | None = None) -> Service:
         description=DESCRIPTION,
         migrations=resources.files("orderflow.fulfillment") / "migrations",
     )
-    service.subscribe(OrderPlaced, handlers.record_order)
-    service.subscribe(PaymentCaptured, handlers.record_payment)
-    service.subscribe(OrderCancelled, handlers.record_cancellation)
-    service.subscribe(CustomerErased, handlers.erase_customer)
+    service.subscribe(OrderPlaced, handlers.record_order, batched=True)
+    service.subscribe(PaymentCaptured, handlers.record_payment, batched=True)
+    service.subscribe(OrderCancelled, handlers.record_cancellation, batched=True)
+    service.subscribe(CustomerErased, handlers.erase_customer, batched=True)
     return service

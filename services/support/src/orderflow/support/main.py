@@ -27,8 +27,8 @@ def create_service(settings: Settings | None = None) -> Service:
         description=DESCRIPTION,
         migrations=resources.files("orderflow.support") / "migrations",
     )
-    service.subscribe(OrderPlaced, handlers.learn_order)
-    service.subscribe(OrderCancelled, handlers.learn_cancellation)
-    service.subscribe(OrderRefunded, handlers.learn_refund)
-    service.subscribe(CustomerErased, handlers.erase_customer)
+    service.subscribe(OrderPlaced, handlers.learn_order, batched=True)
+    service.subscribe(OrderCancelled, handlers.learn_cancellation, batched=True)
+    service.subscribe(OrderRefunded, handlers.learn_refund, batched=True)
+    service.subscribe(CustomerErased, handlers.erase_customer, batched=True)
     return service
