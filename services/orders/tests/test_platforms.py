@@ -244,3 +244,61 @@ async def test_order_can_be_read_back_with_its_updates(orders: OrdersHarness) ->
     assert response.status_code == 200
     assert response.json()["status"] == "placed"
     assert response.json()["order"]["note"] == "Leave at the door"
+
+
+async def test_woocommerce_order_without_shipping_is_digital(
+    orders: OrdersHarness,
+) -> None:
+    payload = woocommerce_order(
+        shipping_lines=[],
+        shipping_total="0.00",
+        shipping_tax="0.00",
+        total="42.00",
+        total_tax="7.00",
+    )
+
+    receipt = await _woocommerce(orders, payload)
+
+    [(_, placed)] = await orders.events(receipt["order_id"])
+    assert {line["kind"] for line in placed["lines"]} == {"digital"}
+    assert placed["totals_mismatch"] is False
+
+
+async def test_stripe_session_with_tax_included_in_its_prices(
+    orders: OrdersHarness,
+) -> None:
+    event = stripe_session_event(
+        amount_subtotal=5831,
+        amount_total=5831,
+        total_details={"amount_discount": 0, "amount_shipping": 0, "amount_tax": 931},
+        shipping_details={
+            "name": "Lukas Novak",
+            "address": {"line1": "Vodičkova 1", "city": "Praha", "country": "CZ"},
+        },
+    )
+
+    receipt = await _stripe(orders, event)
+
+    [(_, placed)] = await orders.events(receipt["order_id"])
+    assert placed["totals"]["taxes_included"] is True
+    assert placed["totals_mismatch"] is False
+    assert placed["shipping_address"]["city"] == "Praha"
+    assert placed["lines"][0]["kind"] == "physical"
+
+
+async def test_gumroad_sale_with_shipping_is_physical(orders: OrdersHarness) -> None:
+    fields = gumroad_form(shipping_rate="500") | {
+        "shipping_information[name]": "Sam Taylor",
+        "shipping_information[street]": "1 Main St",
+        "shipping_information[zip_code]": "94107",
+        "shipping_information[city]": "San Francisco",
+        "shipping_information[state]": "CA",
+        "shipping_information[country]": "United States",
+    }
+
+    receipt = await _gumroad(orders, fields)
+
+    [(_, placed)] = await orders.events(receipt["order_id"])
+    assert placed["lines"][0]["kind"] == "physical"
+    assert placed["shipping_address"]["country"] == "US"
+    assert placed["totals"]["total"] == "20.00"
