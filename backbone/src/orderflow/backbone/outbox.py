@@ -9,8 +9,8 @@ transaction. A crash between publish and commit publishes the batch again;
 consumers are idempotent, so nothing is lost and nothing is applied twice.
 
 An event the broker returns as unroutable (no queue bound yet, for instance
-while the consuming service is starting) is tried again with a growing
-delay; after `UNROUTABLE_ATTEMPTS` it is marked `unroutable`, logged as an
+while the consuming service is starting) is tried again after 2, 4 and 8
+seconds; after `UNROUTABLE_ATTEMPTS` it is marked `unroutable`, logged as an
 error and kept in the table for the retention period like a sent event.
 """
 
@@ -36,7 +36,7 @@ from orderflow.contracts.envelope import Envelope
 
 log = get_logger(__name__)
 
-UNROUTABLE_ATTEMPTS = 8
+UNROUTABLE_ATTEMPTS = 4
 _MAX_BACKOFF = timedelta(minutes=5)
 _CENSUS_INTERVAL = 1.0
 
