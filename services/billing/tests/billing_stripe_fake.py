@@ -48,6 +48,11 @@ class FakeStripe:
     _answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     url: str = ""
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def fail(self, path: str, times: int) -> None:
+        """Answer the next `times` requests to `path` with a 503."""
+        self.failures[path] = times
 
     def objects_of(self, kind: str) -> list[dict[str, Any]]:
         return [obj for obj in self.objects.values() if obj["object"] == kind]
@@ -92,6 +97,9 @@ class FakeStripe:
             params = _nested(parse_qsl((await request.body()).decode()))
             key = request.headers.get("idempotency-key")
             self.calls.append(StripeCall(request.url.path, key, params))
+            if self.failures.get(request.url.path, 0) > 0:
+                self.failures[request.url.path] -= 1
+                return _error(503, "api_error", "Stripe is having a moment")
             if key and key in self._answers:
                 return JSONResponse(self._answers[key], headers=_headers())
             answer = self._object(prefix, kind, params)

@@ -126,6 +126,33 @@ async def test_products_are_registered_once_per_sku_with_idempotency_keys(
     assert [row["gateway_price_id"][:6] for row in rows] == ["price_", "price_"]
 
 
+async def test_product_registration_retried_after_stripe_failed_creates_one_product(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    placed = order_placed(paid=True)
+    line = placed.lines[0].model_copy(update={"sku": "POSTER-RETRY"})
+    placed = placed.model_copy(update={"lines": (line,)})
+    stripe.fail("/v1/prices", times=3)
+
+    await billing.publish(placed)
+    await billing.wait_for_events("payment.captured.v1", placed.order_id)
+
+    products = [
+        p
+        for p in stripe.objects_of("product")
+        if p["metadata"]["sku"] == "POSTER-RETRY"
+    ]
+    keys = {
+        c.idempotency_key
+        for c in stripe.creations("/v1/products")
+        if c.params["metadata"]["sku"] == "POSTER-RETRY"
+    }
+    assert len(products) == 1
+    assert len(keys) == 1
+    registered = await billing.events("product.registered.v1", placed.order_id)
+    assert [r["sku"] for r in registered] == ["POSTER-RETRY"]
+
+
 async def test_duplicate_and_reordered_webhooks_capture_once_and_refund_once(
     billing: BillingUnderTest,
 ) -> None:
