@@ -1,15 +1,19 @@
 """`make bench-invoices`: invoices rendered per second through billing's pool.
 
-In one run, on the same invoice HTML:
+In one run, on the same invoices (the catalogue's example order):
 
-- bare: WeasyPrint turns the HTML into a PDF/A-3 in this one process, one
-  document after another (after one warm-up render);
-- pool: billing's `Renderer`, one worker per core, renders whole documents
-  (HTML, PDF/A-3, Factur-X XML built, checked and embedded) concurrently.
+- bare: WeasyPrint turns the invoice HTML into a PDF/A-3 in this one
+  process, one document after another;
+- same work: what a pool worker does (HTML, PDF/A-3, the Factur-X XML built,
+  checked and attached), in this one process, for reference;
+- pool: billing's `Renderer`, one worker per core, rendering all of them
+  concurrently.
 
-It prints both rates, the pool's rate against the bare rate times the cores
-(aim: at least 0.9), and the time of the first document after the pool
-starts against the median of the following ones (aim: no slower).
+Each rate is the best of a few rounds taken in turn, since the host's other
+load moves single figures a lot. It prints the pool's rate against the bare
+rate times the workers (aim: at least 0.9), and the time of the first
+document after the pool starts against the median of the next ones (aim:
+no slower).
 """
 
 from __future__ import annotations
