@@ -18,11 +18,10 @@ from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
 from orderflow.backbone.dead_letters import (
     DeadLetter,
-    DeadLetterFilter,
-    DeadLetterStore,
 )
 from orderflow.backbone.service import Service
 from orderflow.backbone.settings import BackboneSettings
+from orderflow.backbone.testing import dead_letters
 from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.contracts.envelope import Envelope, EventPayload, wrap
 
@@ -168,17 +167,7 @@ class Harness:
 
     async def dead_letters(self) -> list[DeadLetter]:
         """Collect the service's DLQ into its table and return every letter."""
-        connection = await aio_pika.connect(self.amqp_url)
-        conn = await asyncpg.connect(
-            self.database_url, server_settings={"search_path": self.name}
-        )
-        try:
-            async with connection:
-                store = DeadLetterStore(conn, await connection.channel(), self.name)
-                await store.collect()
-                return await store.find(DeadLetterFilter(include_closed=True))
-        finally:
-            await conn.close()
+        return await dead_letters(self.amqp_url, self.database_url, self.name)
 
     def handled(self, service: str | None = None, queue: str | None = None) -> float:
         """Deliveries settled so far on a queue: applied or duplicate."""

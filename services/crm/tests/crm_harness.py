@@ -16,13 +16,11 @@ from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
 from orderflow.backbone.dead_letters import (
     DeadLetter,
-    DeadLetterFilter,
-    DeadLetterStore,
 )
 from orderflow.backbone.mail import MailSettings
 from orderflow.backbone.service import Service
 from orderflow.backbone.shop import ShopIdentity
-from orderflow.backbone.testing import eventually
+from orderflow.backbone.testing import dead_letters, eventually
 from orderflow.contracts import Envelope, EventPayload, OrderPlaced, wrap
 from orderflow.contracts.examples import example
 from orderflow.crm.main import create_service
@@ -146,17 +144,8 @@ class CrmHarness:
         return await self.events(payload)
 
     async def dead_letters(self) -> list[DeadLetter]:
-        connection = await aio_pika.connect(self.amqp_url)
-        conn = await asyncpg.connect(
-            self.database_url, server_settings={"search_path": self.name}
-        )
-        try:
-            async with connection:
-                store = DeadLetterStore(conn, await connection.channel(), self.name)
-                await store.collect()
-                return await store.find(DeadLetterFilter(include_closed=True))
-        finally:
-            await conn.close()
+        """Collect the service's DLQ into its table and return every letter."""
+        return await dead_letters(self.amqp_url, self.database_url, self.name)
 
     async def wait_for_dead_letters(self, count: int = 1) -> list[DeadLetter]:
         letters: list[DeadLetter] = []

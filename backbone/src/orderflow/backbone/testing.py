@@ -25,6 +25,11 @@ import pytest
 
 from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
+from orderflow.backbone.dead_letters import (
+    DeadLetter,
+    DeadLetterFilter,
+    DeadLetterStore,
+)
 from orderflow.backbone.service import Service
 from orderflow.contracts.envelope import Envelope, wrap
 from orderflow.contracts.examples import EXAMPLES
@@ -155,6 +160,21 @@ async def consuming(
 async def rows(service: Service, query: str, *args: Any) -> list[asyncpg.Record]:
     async with service.pool.acquire() as conn:
         return list(await conn.fetch(query, *args))
+
+
+async def dead_letters(
+    amqp_url: str, database_url: str, service: str
+) -> list[DeadLetter]:
+    """Collect a service's DLQ into its table and return every dead letter."""
+    connection = await aio_pika.connect(amqp_url)
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": service})
+    try:
+        async with connection:
+            store = DeadLetterStore(conn, await connection.channel(), service)
+            await store.collect()
+            return await store.find(DeadLetterFilter(include_closed=True))
+    finally:
+        await conn.close()
 
 
 async def drop_service(amqp_url: str, database_url: str, service: Service) -> None:
