@@ -11,6 +11,7 @@ from typing import Any
 
 import aio_pika
 import asyncpg
+import httpx
 
 from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
@@ -33,6 +34,7 @@ SHOP = ShopIdentity(
     default_language="en",
 )
 EXAMPLE_ORDER = example(OrderPlaced)
+ADMIN_API_KEY = "crm-admin-key-of-the-tests"
 
 
 def placed(
@@ -79,6 +81,7 @@ class CrmHarness:
             "retry_delays": [0.2, 0.4],
             "outbox_poll_interval": 0.2,
             "shutdown_grace": 5.0,
+            "admin_api_key": ADMIN_API_KEY,
         }
         mail = MailSettings(
             host="127.0.0.1" if smtp_port else None,
@@ -92,6 +95,17 @@ class CrmHarness:
         )
         self.services.append(service)
         return service
+
+    def client(
+        self, service: Service, api_key: str | None = ADMIN_API_KEY
+    ) -> httpx.AsyncClient:
+        """An HTTP client of `service`'s routes, sending `api_key`."""
+        headers = {} if api_key is None else {"X-Api-Key": api_key}
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=service.app()),
+            base_url="http://test",
+            headers=headers,
+        )
 
     @asynccontextmanager
     async def running(self, service: Service) -> AsyncIterator[None]:

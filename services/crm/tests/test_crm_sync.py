@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from crm_fakes import (
     HUBSPOT_TOKEN,
     SALESFORCE_TOKEN,
@@ -19,7 +18,6 @@ from crm_fakes import (
 )
 from crm_harness import CrmHarness, placed
 
-from orderflow.backbone.service import Service
 from orderflow.backbone.testing import eventually
 from orderflow.contracts import CustomerUpserted
 
@@ -137,7 +135,7 @@ async def test_rejected_record_is_dead_lettered_with_the_api_message(
 async def test_erased_customer_is_deleted_in_every_crm(crm: CrmHarness) -> None:
     async with three_crms() as fakes:
         service = crm.service(**fakes.settings)
-        async with crm.running(service), _client(service) as client:
+        async with crm.running(service), crm.client(service) as client:
             await crm.send(placed("ord-1"))
             await _links(crm, 3)
             fakes.zoho.fail_next(500, {"code": "INTERNAL_ERROR", "status": "error"})
@@ -153,12 +151,6 @@ async def test_erased_customer_is_deleted_in_every_crm(crm: CrmHarness) -> None:
     assert fakes.zoho.records == {}
     zoho_deletes = [r for r in fakes.zoho.requests if r[0] == "DELETE"]
     assert len(zoho_deletes) == 2
-
-
-def _client(service: Service) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
-    )
 
 
 async def test_without_a_crm_the_own_store_keeps_the_customer(

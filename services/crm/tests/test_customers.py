@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import asyncpg
-import httpx
 from crm_harness import EXAMPLE_ORDER, CrmHarness, placed
 
 from orderflow.backbone.database import quote_ident
@@ -163,9 +162,7 @@ async def test_customer_shows_orders_and_lifetime_value_per_currency(
         await crm.send(placed("ord-1"))
         await crm.send(placed("ord-2", minutes_later=1))
         [event, _] = await crm.wait_for_events(CustomerUpserted, 2)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
-        ) as client:
+        async with crm.client(service) as client:
             response = await client.get(f"/customers/{event['customer_id']}")
 
     body = response.json()
@@ -212,9 +209,7 @@ async def test_refunds_and_cancellations_lower_the_lifetime_value(
             return bool(rows[0]["n"] == 2)
 
         await eventually(refunded)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
-        ) as client:
+        async with crm.client(service) as client:
             response = await client.get(f"/customers/{event['customer_id']}")
 
     body = response.json()

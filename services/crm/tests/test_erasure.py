@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import asyncpg
-import httpx
 from crm_harness import CrmHarness, placed
 
 from orderflow.backbone.database import quote_ident
@@ -35,9 +34,7 @@ async def test_erasure_over_http_removes_the_customer_everywhere(
         [upserted] = await crm.wait_for_events(CustomerUpserted)
         await crm.wait_for_events(OrderConfirmationSent)
         assert len(list(crm.mail_dir.glob("*.eml"))) == 1
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
-        ) as client:
+        async with crm.client(service) as client:
             response = await client.post(
                 "/customers/erasure", json={"email": "ADA@example.com"}
             )
@@ -65,9 +62,7 @@ async def test_erasure_of_an_unknown_address_is_not_found(crm: CrmHarness) -> No
     service = crm.service()
     async with (
         crm.running(service),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=service.app()), base_url="http://test"
-        ) as client,
+        crm.client(service) as client,
     ):
         response = await client.post(
             "/customers/erasure", json={"email": "nobody@example.com"}
@@ -110,3 +105,37 @@ async def test_erase_command_erases_in_every_shop(database_url: str) -> None:
     assert output.decode().count("erased customer") == 2
     assert remaining == 0
     assert len(erased) == 2
+
+
+async def test_the_routes_refuse_a_missing_or_wrong_key(crm: CrmHarness) -> None:
+    service = crm.service(admin_api_key_previous="the-key-before-rotation")
+    async with crm.running(service):
+        async with crm.client(service, api_key=None) as client:
+            missing = await client.post(
+                "/customers/erasure", json={"email": "ada@example.com"}
+            )
+        async with crm.client(service, api_key="a-guess") as client:
+            wrong = await client.get("/customers/some-id")
+        async with crm.client(service, api_key="the-key-before-rotation") as client:
+            rotated = await client.post(
+                "/customers/erasure", json={"email": "nobody@example.com"}
+            )
+
+    assert missing.status_code == wrong.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert "X-Api-Key" in missing.json()["detail"]
+    assert wrong.json()["detail"] == "the API key is not a valid one"
+    assert rotated.status_code == 404
+
+
+async def test_without_a_configured_key_the_routes_are_closed(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service(admin_api_key=None)
+    async with crm.running(service), crm.client(service) as client:
+        response = await client.post(
+            "/customers/erasure", json={"email": "ada@example.com"}
+        )
+
+    assert response.status_code == 401
+    assert "ORDERFLOW_ADMIN_API_KEY" in response.json()["detail"]

@@ -1,21 +1,24 @@
 """crm's HTTP routes: look a customer up, and erase one on request.
 
-The address to erase travels in the request body, never in the URL, so it
-does not end up in access logs.
+Both need the admin API key (`ORDERFLOW_ADMIN_API_KEY`). The address to
+erase travels in the request body, never in the URL, so it does not end up in
+access logs.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
+from orderflow.backbone.api_keys import configured_keys, require_api_key
 from orderflow.backbone.service import Service
 from orderflow.contracts import Customer
 from orderflow.contracts.values import EmailAddress, ShopId
 from orderflow.crm.adapters import customer_store as store
 from orderflow.crm.handlers import erase_customer
+from orderflow.crm.settings import Settings
 
 
 class ErasureRequest(BaseModel):
@@ -35,9 +38,15 @@ class CustomerPublic(BaseModel):
     lifetime_value: dict[str, Decimal]
 
 
-def customer_router(service: Service) -> APIRouter:
+def customer_router(service: Service, settings: Settings) -> APIRouter:
     """The routes of the crm service, working in `service`'s transactions."""
-    router = APIRouter(prefix="/customers", tags=["customers"])
+    keys = configured_keys(settings.admin_api_key, settings.admin_api_key_previous)
+    router = APIRouter(
+        prefix="/customers",
+        tags=["customers"],
+        dependencies=[Depends(require_api_key(keys, "ORDERFLOW_ADMIN_API_KEY"))],
+        responses={401: {"description": "No valid admin API key"}},
+    )
 
     @router.post("/erasure", response_model=ErasureDone)
     async def erase(request: ErasureRequest) -> ErasureDone:

@@ -71,7 +71,7 @@ def create_service(
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)
     service.subscribe(CustomerUpserted, handlers.sync_customer_to_crms)
     service.subscribe(CustomerErased, handlers.erase_copies)
-    service.routers.append(customer_router(service))
+    service.routers.append(customer_router(service, settings))
 
     @asynccontextmanager
     async def close_crm_clients(_: Service) -> AsyncIterator[None]:

@@ -16,6 +16,8 @@ from orderflow.backbone.settings import BackboneSettings, Environment
 DEFAULT_PORT = 8002
 
 _SECRETS = (
+    "admin_api_key",
+    "admin_api_key_previous",
     "hubspot_token",
     "salesforce_token",
     "salesforce_client_secret",
@@ -70,6 +72,15 @@ class Settings(BackboneSettings):
         description="The accounts server of the account's region.",
     )
     zoho_api_domain: str = "https://www.zohoapis.com"
+
+    admin_api_key: SecretStr | None = Field(
+        default=None,
+        description="The key of crm's HTTP routes (customer data, erasure), "
+        "in X-Api-Key or as a bearer token; with none set they refuse every call.",
+    )
+    admin_api_key_previous: SecretStr | None = Field(
+        default=None, description="The key before the last rotation, still valid."
+    )
 
     crm_timeout: float = Field(default=10.0, gt=0, description="Seconds per call.")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from orderflow.backbone.api_keys import presented_key
 from orderflow.backbone.service import Service
 from orderflow.contracts import Platform
 from orderflow.orders.adapters import signatures
@@ -131,12 +132,8 @@ class Intake:
         self, headers: Headers, _: Mapping[str, str] | None = None, __: bytes = b""
     ) -> None:
         """The generic API's key, in `X-Api-Key` or as a bearer token."""
-        given = headers.get("x-api-key")
-        bearer = headers.get("authorization", "")
-        if given is None and bearer.lower().startswith("bearer "):
-            given = bearer[7:].strip()
         signatures.verify_shared_secret(
-            "the API", self.settings.secrets("api_key"), given
+            "the API", self.settings.secrets("api_key"), presented_key(headers)
         )
 
     async def take(

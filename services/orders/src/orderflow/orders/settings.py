@@ -12,6 +12,7 @@ from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from orderflow.backbone.api_keys import configured_keys
 from orderflow.backbone.settings import BackboneSettings, Environment
 
 DEFAULT_PORT = 8001
@@ -67,8 +68,7 @@ class Settings(BackboneSettings):
 
     def secrets(self, name: str) -> tuple[bytes, ...]:
         """The current and previous secret of `name`, those that are set."""
-        values = (getattr(self, name), getattr(self, f"{name}_previous"))
-        return tuple(v.get_secret_value().encode() for v in values if v is not None)
+        return configured_keys(getattr(self, name), getattr(self, f"{name}_previous"))
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets_in_production(self) -> Self:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
+from orderflow.backbone.api_keys import is_one_of
 from orderflow.orders.errors import NotAuthentic
 
 
@@ -56,8 +57,7 @@ def verify_shared_secret(
         raise NotAuthentic(f"no {name} is configured")
     if not given:
         raise NotAuthentic(f"no {name} was given")
-    given_bytes = given.encode()
-    if not any([hmac.compare_digest(given_bytes, secret) for secret in secrets]):
+    if not is_one_of(given, secrets):
         raise NotAuthentic(f"the {name} is not the configured one")
 
 
