@@ -139,3 +139,38 @@ async def test_an_event_no_queue_is_bound_to_is_kept_and_tried_later(
         "SELECT attempts, published_at, available_at > now() AS later FROM outbox"
     )
     assert (row["attempts"], row["published_at"], row["later"]) == (1, None, True)
+
+
+async def test_the_relay_forgets_what_is_older_than_the_retention(
+    harness: Harness,
+) -> None:
+    service = harness.service(
+        handler=None, outbox_retention_days=2, inbox_retention_days=10
+    )
+    await service.migrate()
+    await harness.fetch(
+        "INSERT INTO inbox (subscription, event_id, handled_at) VALUES"
+        " ('q', gen_random_uuid(), now() - interval '11 days'),"
+        " ('q', '00000000-0000-0000-0000-000000000001', now() - interval '9 days')"
+    )
+    await harness.fetch(
+        "INSERT INTO outbox (event_id, routing_key, correlation_id, body,"
+        " published_at) VALUES"
+        " (gen_random_uuid(), 'k', 'c', '', now() - interval '3 days'),"
+        " ('00000000-0000-0000-0000-000000000002', 'k', 'c', '',"
+        " now() - interval '1 day')"
+    )
+
+    async def pruned() -> bool:
+        rows = await harness.fetch(
+            "SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM outbox) AS n"
+        )
+        return bool(rows[0]["n"] == 2)
+
+    async with harness.running(service):
+        await eventually(pruned)
+
+    inbox = await harness.fetch("SELECT event_id::text AS id FROM inbox")
+    outbox = await harness.fetch("SELECT event_id::text AS id FROM outbox")
+    assert [row["id"] for row in inbox] == ["00000000-0000-0000-0000-000000000001"]
+    assert [row["id"] for row in outbox] == ["00000000-0000-0000-0000-000000000002"]

@@ -139,6 +139,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval: float = 1.0,
         retention: timedelta = timedelta(days=7),
+        inbox_retention: timedelta = timedelta(days=30),
     ) -> None:
         self._pool = pool
         self._publish = publish
@@ -148,6 +149,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._retention = retention
+        self._inbox_retention = inbox_retention
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
@@ -277,6 +279,13 @@ class OutboxRelay:
                 "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
                 " WHERE published_at < now() - $1::interval LIMIT 1000)",
                 self._retention,
+            )
+            await conn.execute(
+                "DELETE FROM inbox WHERE (subscription, event_id) IN"
+                " (SELECT subscription, event_id FROM inbox"
+                " WHERE handled_at < now() - $1::interval"
+                " ORDER BY handled_at LIMIT 1000)",
+                self._inbox_retention,
             )
         metrics.OUTBOX_BACKLOG.labels(self._service).set(backlog)
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
 
@@ -242,6 +243,8 @@ class Service:
             schema=self.name,
             batch_size=self.settings.outbox_batch_size,
             poll_interval=self.settings.outbox_poll_interval,
+            retention=timedelta(days=self.settings.outbox_retention_days),
+            inbox_retention=timedelta(days=self.settings.inbox_retention_days),
         )
 
     async def _start_broker(self) -> None:

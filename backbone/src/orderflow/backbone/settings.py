@@ -56,7 +56,16 @@ class BackboneSettings(BaseSettings):
     )
     outbox_batch_size: int = Field(default=200, ge=1, le=5000)
     outbox_poll_interval: float = Field(default=1.0, gt=0)
-    outbox_retention_days: int = Field(default=7, ge=1)
+    outbox_retention_days: int = Field(
+        default=7, ge=1, description="Days a published event stays in the outbox."
+    )
+    inbox_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days a handled event's id is kept to recognise it again; "
+        "RabbitMQ redelivers within minutes, and a replayed dead letter was "
+        "never handled, so this only bounds the table.",
+    )
     shutdown_grace: float = Field(
         default=20.0, gt=0, description="Seconds to finish in-flight messages."
     )
