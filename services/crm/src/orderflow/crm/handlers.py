@@ -31,22 +31,27 @@ Message-ID only once.
 
 CRM sync
 --------
-`sync_customer_to_crms` handles crm's own `customer.upserted.v1`, so an
-outage of a CRM retries the sync without redoing the upsert. It holds the
-customer's row while it calls the CRMs, so two syncs of one new customer
-run one after the other and the second updates what the first created.
-Every adapter upserts, so repeating a sync after a partial failure is safe.
-With no CRM configured it does nothing: the own store is the CRM.
+Every change of a customer queues, besides `customer.upserted.v1`, one
+internal `crm.contact_sync_requested.v1` per configured CRM, in the same
+transaction. `sync_contact` handles each: an outage of one CRM retries only
+that CRM's sync, and a record one CRM refuses is dead-lettered for that CRM
+alone, while the others are kept up to date. The handler holds the
+customer's contact in that CRM (an advisory lock), so two syncs of one new
+customer run one after the other and the second updates what the first
+created; it also keeps the customer from being erased halfway. Every
+adapter upserts, so repeating a sync is safe. With no CRM configured
+nothing is queued: the own store is the CRM.
 
 Erasure
 -------
 `erase_customer` deletes the customer and everything crm holds about them
 and emits `customer.erased.v1`; the CRM ids of their contacts are set aside
-in `crm_erasures` and the Message-IDs of their confirmations in
-`mail_erasures`. `erase_copies` handles that event: it removes the `.eml`
-copies when mail goes to the mail folder, and deletes the contacts in the
-CRMs. When one CRM is down the whole step is retried; the others then answer
-that the contact is already gone, which counts as done.
+in `crm_erasures`, with one `crm.contact_erasure_requested.v1` per CRM, and
+the Message-IDs of their confirmations in `mail_erasures`.
+`erase_crm_contact` deletes the contact in one CRM, so one CRM that is down
+holds up no other; a contact already gone counts as done.
+`erase_mail_copies` handles `customer.erased.v1` and removes the `.eml`
+copies when mail goes to the mail folder.
 """
 
 from __future__ import annotations
@@ -75,7 +80,11 @@ from orderflow.crm.adapters import customer_store as store
 from orderflow.crm.adapters.confirmation_email import ConfirmationRenderer
 from orderflow.crm.adapters.crm_http import Contact, CrmAdapter
 from orderflow.crm.domain.customers import CustomerRecord, CustomerUpsert
-from orderflow.crm.domain.events import OrderConfirmationRecorded
+from orderflow.crm.domain.events import (
+    ContactErasureRequested,
+    ContactSyncRequested,
+    OrderConfirmationRecorded,
+)
 from orderflow.crm.errors import ConfirmationRejected, UnaddressableCustomer
 
 log = get_logger(__name__)
@@ -122,7 +131,7 @@ class CrmHandlers:
         if not await store.record_order(uow.conn, record.customer_id, order):
             log.info("order.already_recorded", order_id=order.order_id)
             return
-        _announce(uow, upsert, order.order_id)
+        self._announce(uow, upsert, order.order_id)
         await self._record_confirmation(order, record, uow)
 
     async def update_customer_from_order(
@@ -142,7 +151,7 @@ class CrmHandlers:
         await store.assign_order(
             uow.conn, update.shop_id, update.order_id, record.customer_id
         )
-        _announce(uow, upsert, update.order_id)
+        self._announce(uow, upsert, update.order_id)
 
     async def record_refund(
         self, event: Envelope[OrderRefunded], uow: UnitOfWork
@@ -230,35 +239,56 @@ class CrmHandlers:
             )
         log.error("order_confirmation.rejected", order_id=due.order_id)
 
-    async def sync_customer_to_crms(
-        self, event: Envelope[CustomerUpserted], uow: UnitOfWork
+    async def sync_contact(
+        self, event: Envelope[ContactSyncRequested], uow: UnitOfWork
     ) -> None:
-        """Bring the customer's contact in every configured CRM up to date."""
-        if not self.crms:
+        """Bring the customer's contact in one CRM up to date."""
+        request = event.payload
+        crm = self._crm_named(request.crm)
+        if crm is None:
+            _log_crm_missing("customer_sync.skipped", request.customer_id, request.crm)
             return
-        customer_id = event.payload.customer_id
-        record = await store.load_customer(uow.conn, customer_id, lock=True)
+        await store.lock_contact(uow.conn, request.customer_id, crm.name)
+        record = await store.load_customer(uow.conn, request.customer_id, lock=True)
         if record is None:
-            log.info("customer_sync.skipped", customer_id=customer_id)
+            log.info(
+                "customer_sync.skipped",
+                customer_id=request.customer_id,
+                crm=crm.name,
+                reason="erased",
+            )
             return
 
-        links = await store.crm_links(uow.conn, customer_id)
-        contact = Contact.of(record)
-        for crm in self.crms:
-            external_id = await crm.upsert(contact, links.get(crm.name))
-            if links.get(crm.name) != external_id:
-                await store.save_crm_link(uow.conn, customer_id, crm.name, external_id)
-            log.info("customer.synced", customer_id=customer_id, crm=crm.name)
+        known_id = await store.crm_link(uow.conn, record.customer_id, crm.name)
+        external_id = await crm.upsert(Contact.of(record), known_id)
+        if external_id != known_id:
+            await store.save_crm_link(
+                uow.conn, record.customer_id, crm.name, external_id
+            )
+        log.info("customer.synced", customer_id=record.customer_id, crm=crm.name)
 
-    async def erase_copies(
+    async def erase_crm_contact(
+        self, event: Envelope[ContactErasureRequested], uow: UnitOfWork
+    ) -> None:
+        """Delete an erased customer's contact in one CRM."""
+        request = event.payload
+        crm = self._crm_named(request.crm)
+        if crm is None:
+            _log_crm_missing("crm_contact.not_erased", request.customer_id, request.crm)
+            return
+        external_id = await store.crm_erasure(uow.conn, request.customer_id, crm.name)
+        if external_id is None:
+            return
+
+        await crm.delete(external_id)
+        await store.forget_crm_erasure(uow.conn, request.customer_id, crm.name)
+        log.info("crm_contact.erased", customer_id=request.customer_id, crm=crm.name)
+
+    async def erase_mail_copies(
         self, event: Envelope[CustomerErased], uow: UnitOfWork
     ) -> None:
-        """Delete an erased customer's CRM contacts and mail folder copies."""
+        """Remove an erased customer's confirmations from the mail folder."""
         customer_id = event.payload.customer_id
-        await self._erase_from_mail_folder(uow, customer_id)
-        await self._erase_from_crms(uow, customer_id)
-
-    async def _erase_from_mail_folder(self, uow: UnitOfWork, customer_id: str) -> None:
         message_ids = await store.mail_erasures(uow.conn, customer_id)
         if not isinstance(self.mailer, MailFolder):
             return
@@ -268,14 +298,34 @@ class CrmHandlers:
             self.mailer.path_for(stub).unlink(missing_ok=True)
         log.info("mail_copies.erased", customer_id=customer_id)
 
-    async def _erase_from_crms(self, uow: UnitOfWork, customer_id: str) -> None:
-        pending = await store.crm_erasures(uow.conn, customer_id)
+    def _announce(self, uow: UnitOfWork, upsert: CustomerUpsert, order_id: str) -> None:
+        record = upsert.record
+        uow.emit(
+            CustomerUpserted(
+                shop_id=record.shop_id,
+                customer_id=record.customer_id,
+                created=upsert.created,
+                customer=record.customer,
+                order_id=order_id,
+            )
+        )
         for crm in self.crms:
-            if crm.name not in pending:
-                continue
-            await crm.delete(pending[crm.name])
-            await store.forget_crm_erasure(uow.conn, customer_id, crm.name)
-            log.info("crm_contact.erased", customer_id=customer_id, crm=crm.name)
+            uow.emit(
+                ContactSyncRequested(
+                    shop_id=record.shop_id,
+                    customer_id=record.customer_id,
+                    crm=crm.name,
+                )
+            )
+        log.info(
+            "customer.upserted",
+            customer_id=record.customer_id,
+            order_id=order_id,
+            created=upsert.created,
+        )
+
+    def _crm_named(self, name: str) -> CrmAdapter | None:
+        return next((crm for crm in self.crms if crm.name == name), None)
 
 
 async def erase_customer(
@@ -289,7 +339,7 @@ async def erase_customer(
     """
     records = await store.find_by_email(uow.conn, email, shop_id)
     for record in records:
-        await store.erase_customer(uow.conn, record.customer_id)
+        crms = await store.erase_customer(uow.conn, record.customer_id)
         uow.emit(
             CustomerErased(
                 shop_id=record.shop_id,
@@ -299,28 +349,21 @@ async def erase_customer(
             ),
             correlation_id=record.customer_id,
         )
+        for crm in crms:
+            uow.emit(
+                ContactErasureRequested(
+                    shop_id=record.shop_id, customer_id=record.customer_id, crm=crm
+                ),
+                correlation_id=record.customer_id,
+            )
         log.info("customer.erased", customer_id=record.customer_id)
 
     return [record.customer_id for record in records]
 
 
-def _announce(uow: UnitOfWork, upsert: CustomerUpsert, order_id: str) -> None:
-    record = upsert.record
-    uow.emit(
-        CustomerUpserted(
-            shop_id=record.shop_id,
-            customer_id=record.customer_id,
-            created=upsert.created,
-            customer=record.customer,
-            order_id=order_id,
-        )
-    )
-    log.info(
-        "customer.upserted",
-        customer_id=record.customer_id,
-        order_id=order_id,
-        created=upsert.created,
-    )
+def _log_crm_missing(event: str, customer_id: str, crm: str) -> None:
+    """A CRM named in a queued event whose settings have since been removed."""
+    log.warning(event, customer_id=customer_id, crm=crm, reason="not_configured")
 
 
 def _parse(message: bytes) -> EmailMessage:

@@ -20,7 +20,11 @@ from orderflow.contracts import (
 )
 from orderflow.crm.adapters.confirmation_email import ConfirmationRenderer
 from orderflow.crm.adapters.crms import ConfiguredCrms
-from orderflow.crm.domain.events import OrderConfirmationRecorded
+from orderflow.crm.domain.events import (
+    ContactErasureRequested,
+    ContactSyncRequested,
+    OrderConfirmationRecorded,
+)
 from orderflow.crm.handlers import CrmHandlers
 from orderflow.crm.http import customer_router
 from orderflow.crm.settings import DEFAULT_PORT, Settings
@@ -55,6 +59,8 @@ def create_service(
             OrderConfirmationSent,
             CustomerErased,
             OrderConfirmationRecorded,
+            ContactSyncRequested,
+            ContactErasureRequested,
         ),
     )
     crms = ConfiguredCrms(settings)
@@ -69,8 +75,9 @@ def create_service(
     service.subscribe(OrderRefunded, handlers.record_refund)
     service.subscribe(OrderCancelled, handlers.record_cancellation)
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)
-    service.subscribe(CustomerUpserted, handlers.sync_customer_to_crms)
-    service.subscribe(CustomerErased, handlers.erase_copies)
+    service.subscribe(ContactSyncRequested, handlers.sync_contact)
+    service.subscribe(ContactErasureRequested, handlers.erase_crm_contact)
+    service.subscribe(CustomerErased, handlers.erase_mail_copies)
     service.routers.append(customer_router(service, settings))
 
     @asynccontextmanager

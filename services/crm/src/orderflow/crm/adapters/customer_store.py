@@ -95,8 +95,12 @@ async def record_order(conn: Connection, customer_id: str, order: OrderPlaced) -
 async def load_customer(
     conn: Connection, customer_id: str, *, lock: bool = False
 ) -> CustomerRecord | None:
-    """The customer, or None once erased; `lock` holds the row to the commit."""
-    suffix = " FOR NO KEY UPDATE" if lock else ""
+    """The customer, or None once erased.
+
+    `lock` keeps the row from being erased until the commit, while orders
+    may still update it.
+    """
+    suffix = " FOR KEY SHARE" if lock else ""
     row = await conn.fetchrow(
         "SELECT * FROM customers WHERE customer_id = $1" + suffix, customer_id
     )
@@ -178,12 +182,13 @@ async def customer_history(conn: Connection, customer_id: str) -> CustomerHistor
     )
 
 
-async def erase_customer(conn: Connection, customer_id: str) -> None:
+async def erase_customer(conn: Connection, customer_id: str) -> list[str]:
     """Delete the customer with their orders, confirmations and CRM links.
 
     The CRM links are kept aside in `crm_erasures`, and the Message-IDs of
     the confirmations in `mail_erasures`, so that the contacts in the CRMs
-    and the copies in the mail folder can be deleted too.
+    and the copies in the mail folder can be deleted too. Returns the names
+    of the CRMs that hold a contact of the customer.
     """
     await conn.execute(
         "INSERT INTO mail_erasures (customer_id, message_id)"
@@ -191,10 +196,10 @@ async def erase_customer(conn: Connection, customer_id: str) -> None:
         " WHERE customer_id = $1 ON CONFLICT DO NOTHING",
         customer_id,
     )
-    await conn.execute(
+    crms = await conn.fetch(
         "INSERT INTO crm_erasures (customer_id, crm, external_id)"
         " SELECT customer_id, crm, external_id FROM crm_links"
-        " WHERE customer_id = $1 ON CONFLICT DO NOTHING",
+        " WHERE customer_id = $1 ON CONFLICT DO NOTHING RETURNING crm",
         customer_id,
     )
     await conn.execute(
@@ -205,14 +210,17 @@ async def erase_customer(conn: Connection, customer_id: str) -> None:
     )
     await conn.execute("DELETE FROM customers WHERE customer_id = $1", customer_id)
 
+    return sorted(row["crm"] for row in crms)
 
-async def crm_erasures(conn: Connection, customer_id: str) -> dict[str, str]:
-    """The contacts still to delete in CRMs for an erased customer, by CRM."""
-    rows = await conn.fetch(
-        "SELECT crm, external_id FROM crm_erasures WHERE customer_id = $1",
+
+async def crm_erasure(conn: Connection, customer_id: str, crm: str) -> str | None:
+    """The CRM's id of an erased customer's contact, while it is still to delete."""
+    external_id: str | None = await conn.fetchval(
+        "SELECT external_id FROM crm_erasures WHERE customer_id = $1 AND crm = $2",
         customer_id,
+        crm,
     )
-    return {row["crm"]: row["external_id"] for row in rows}
+    return external_id
 
 
 async def mail_erasures(conn: Connection, customer_id: str) -> list[str]:
@@ -298,12 +306,27 @@ async def mark_confirmation_rejected(
     )
 
 
-async def crm_links(conn: Connection, customer_id: str) -> dict[str, str]:
-    """The id each CRM gave the customer, by CRM name."""
-    rows = await conn.fetch(
-        "SELECT crm, external_id FROM crm_links WHERE customer_id = $1", customer_id
+async def lock_contact(conn: Connection, customer_id: str, crm: str) -> None:
+    """Hold the customer's contact in one CRM until the commit.
+
+    Two syncs of one new customer to the same CRM then run one after the
+    other, and the second updates what the first created; syncs to other
+    CRMs go on meanwhile.
+    """
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        f"crm-contact/{crm}/{customer_id}",
     )
-    return {row["crm"]: row["external_id"] for row in rows}
+
+
+async def crm_link(conn: Connection, customer_id: str, crm: str) -> str | None:
+    """The id the CRM gave the customer, if it has one."""
+    external_id: str | None = await conn.fetchval(
+        "SELECT external_id FROM crm_links WHERE customer_id = $1 AND crm = $2",
+        customer_id,
+        crm,
+    )
+    return external_id
 
 
 async def save_crm_link(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from orderflow.contracts import Identifier, OrderEvent
+from pydantic import Field
+
+from orderflow.contracts import Identifier, OrderEvent, ShopEvent
 
 
 class OrderConfirmationRecorded(OrderEvent):
@@ -19,3 +21,27 @@ class OrderConfirmationRecorded(OrderEvent):
     version: ClassVar[int] = 1
 
     customer_id: Identifier
+
+
+class ContactSyncRequested(ShopEvent):
+    """A customer changed; their contact in one external CRM is out of date.
+
+    One event per configured CRM, so that an outage or a refusal of one CRM
+    is retried or dead-lettered without holding up the others.
+    """
+
+    event_type: ClassVar[str] = "crm.contact_sync_requested"
+    version: ClassVar[int] = 1
+
+    customer_id: Identifier
+    crm: str = Field(description="The CRM's name: hubspot, salesforce or zoho.")
+
+
+class ContactErasureRequested(ShopEvent):
+    """A customer was erased; their contact in one external CRM is to go too."""
+
+    event_type: ClassVar[str] = "crm.contact_erasure_requested"
+    version: ClassVar[int] = 1
+
+    customer_id: Identifier
+    crm: str = Field(description="The CRM's name: hubspot, salesforce or zoho.")
