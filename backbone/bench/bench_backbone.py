@@ -13,7 +13,11 @@ each, in one run:
 - latency: events sent at a fixed moderate rate, time from send to the
   emitted event's arrival at the sink (p50, p99).
 
-It runs on its own RabbitMQ virtual host and database, removed at the end.
+The three take turns, round after round, so that a change in the machine's
+load during the run falls on all of them; the summary gives each one's
+median rate, the latencies of every round together, and the median of the
+rounds' ratios. It runs on uvloop, as `orderflow run` does under uvicorn,
+on its own RabbitMQ virtual host and database, removed at the end.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import aio_pika
 import asyncpg
+import uvloop
 
 from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
@@ -145,6 +151,12 @@ async def feed(
     await asyncio.gather(*pending)
 
 
+@dataclass
+class Result:
+    events_per_s: float
+    latencies: list[float]
+
+
 async def measure(
     name: str,
     sink: Sink,
@@ -152,7 +164,7 @@ async def measure(
     exchange: aio_pika.abc.AbstractExchange,
     routing_key: str,
     args: argparse.Namespace,
-) -> dict[str, float]:
+) -> Result:
     sink.expect(args.events)
     await feed(exchange, routing_key, args.events, rate=None)
     began = time.perf_counter()
@@ -164,18 +176,20 @@ async def measure(
     await feed(exchange, routing_key, args.latency_events, rate=args.rate)
     await asyncio.wait_for(sink.done.wait(), timeout=600)
     await stop()
-    latencies = sorted(sink.latencies)
-    result = {
-        "events_per_s": throughput,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-    }
+    result = Result(throughput, sink.latencies)
+    _print_line(name, result, args)
+    return result
+
+
+def _print_line(name: str, result: Result, args: argparse.Namespace) -> None:
+    latencies = sorted(result.latencies)
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
     print(
-        f"{name:<28} {result['events_per_s']:>9.0f} events/s"
-        f"   p50 {result['p50_ms']:>6.1f} ms   p99 {result['p99_ms']:>6.1f} ms"
+        f"{name:<30} {result.events_per_s:>7.0f} events/s"
+        f"   p50 {p50:>6.1f} ms   p99 {p99:>6.1f} ms"
         f"   (latency at {args.rate:.0f}/s)"
     )
-    return result
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -186,14 +200,23 @@ async def run(args: argparse.Namespace) -> None:
     admin = await asyncpg.connect(ADMIN_DATABASE_URL)
     await admin.execute(f"CREATE DATABASE {quote_ident(database)}")
     try:
-        await compare(args, AMQP_BASE_URL + vhost, _database_url(database))
+        with tempfile.TemporaryDirectory() as folder:
+            migrations = pathlib.Path(folder)
+            (migrations / "0001_processed.sql").write_text(
+                "CREATE TABLE processed (n integer NOT NULL);"
+            )
+            await compare(
+                args, AMQP_BASE_URL + vhost, _database_url(database), migrations
+            )
     finally:
         await admin.execute(f"DROP DATABASE {quote_ident(database)} WITH (FORCE)")
         await admin.close()
         _rabbitmqctl("delete_vhost", vhost)
 
 
-async def compare(args: argparse.Namespace, amqp_url: str, database_url: str) -> None:
+async def compare(
+    args: argparse.Namespace, amqp_url: str, database_url: str, migrations: pathlib.Path
+) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
@@ -222,27 +245,51 @@ async def compare(args: argparse.Namespace, amqp_url: str, database_url: str) ->
         print(
             f"cores: {os.cpu_count()}   events: {args.events}"
             f"   prefetch: {args.prefetch}   pool: {args.pool}"
+            f"   rounds: {args.rounds}"
         )
-        bare = await measure(
-            "bare aio-pika (ack+publish)",
-            sink,
-            start_bare,
-            exchange,
-            "bench.bare_requested.v1",
-            args,
+        results: dict[str, list[Result]] = {name: [] for name in VARIANTS}
+        for round_number in range(1, args.rounds + 1):
+            print(f"round {round_number}")
+            results["bare"].append(
+                await measure(
+                    "  bare aio-pika (ack+publish)",
+                    sink,
+                    start_bare,
+                    exchange,
+                    "bench.bare_requested.v1",
+                    args,
+                )
+            )
+            for variant in VARIANTS[1:]:
+                service = _service(variant, amqp_url, database_url, migrations, args)
+                results[variant].append(
+                    await measure_service(service, channel, sink, exchange, args)
+                )
+        summarise(results, args)
+
+
+VARIANTS = ("bare", "per_message", "batched")
+
+
+def summarise(results: dict[str, list[Result]], args: argparse.Namespace) -> None:
+    """Median rates, latencies of all rounds together, median ratio to bare."""
+    print("summary")
+    for variant, rounds in results.items():
+        pooled = Result(
+            statistics.median(result.events_per_s for result in rounds),
+            [latency for result in rounds for latency in result.latencies],
         )
-        for batched in (False, True):
-            ours = await measure_service(
-                _service(amqp_url, database_url, args, batched=batched),
-                channel,
-                sink,
-                exchange,
-                args,
-            )
-            print(
-                f"ratio orderflow/bare{' (batched)' if batched else ''}:"
-                f" {ours['events_per_s'] / bare['events_per_s']:.2f}"
-            )
+        _print_line(f"  {variant}", pooled, args)
+    for variant in VARIANTS[1:]:
+        ratios = [
+            ours.events_per_s / bare.events_per_s
+            for ours, bare in zip(results[variant], results["bare"], strict=True)
+        ]
+        listed = " ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(
+            f"ratio {variant}/bare: {statistics.median(ratios):.2f}"
+            f" (median of rounds: {listed})"
+        )
 
 
 async def measure_service(
@@ -251,14 +298,14 @@ async def measure_service(
     sink: Sink,
     exchange: aio_pika.abc.AbstractExchange,
     args: argparse.Namespace,
-) -> dict[str, float]:
+) -> Result:
     """Drain a backlog into the service, then feed it at the fixed rate."""
     await service.migrate()
     async with service.running():
         await asyncio.sleep(1.0)
         await service.broker.stop()
         result = await measure(
-            f"orderflow {service.name}",
+            f"  orderflow {service.name}",
             sink,
             _starter(service),
             exchange,
@@ -285,12 +332,12 @@ async def _nothing() -> None:
 
 
 def _service(
-    amqp_url: str, database_url: str, args: argparse.Namespace, *, batched: bool
+    variant: str,
+    amqp_url: str,
+    database_url: str,
+    migrations: pathlib.Path,
+    args: argparse.Namespace,
 ) -> Service:
-    folder = pathlib.Path(tempfile.mkdtemp())
-    (folder / "0001_processed.sql").write_text(
-        "CREATE TABLE processed (n integer NOT NULL);"
-    )
     settings = BackboneSettings(
         amqp_url=amqp_url,
         database_url=database_url,
@@ -298,9 +345,8 @@ def _service(
         database_pool_size=args.pool,
         log_level="WARNING",
     )
-    name = "batched" if batched else "per_message"
-    service = Service(name, settings, port=0, migrations=folder)
-    service.subscribe(BenchRequested, record_and_emit, batched=batched)
+    service = Service(variant, settings, port=0, migrations=migrations)
+    service.subscribe(BenchRequested, record_and_emit, batched=variant == "batched")
     return service
 
 
@@ -315,13 +361,14 @@ def _rabbitmqctl(*args: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000)
-    parser.add_argument("--latency-events", type=int, default=2000)
+    parser.add_argument("--latency-events", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--prefetch", type=int, default=32)
     parser.add_argument("--pool", type=int, default=10)
     args = parser.parse_args()
     configure_logging(service="bench", level="WARNING")
-    asyncio.run(run(args))
+    uvloop.run(run(args))
 
 
 if __name__ == "__main__":
