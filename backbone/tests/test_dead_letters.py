@@ -108,6 +108,18 @@ async def test_show_and_purge_record_an_audit(harness: Harness, cli: CliRunner) 
     assert '"reason": "invalid"' in audit[0]["filters"]
 
 
+@pytest.mark.parametrize(
+    "command", [["replay", "12"], ["purge", "12", "--yes"]], ids=["replay", "purge"]
+)
+def test_ids_without_their_service_are_refused(
+    cli: CliRunner, command: list[str]
+) -> None:
+    result = cli.invoke(app, ["dlq", *command])
+
+    assert result.exit_code == 2
+    assert "numbered per service" in result.output
+
+
 def test_an_age_that_does_not_parse_is_refused(cli: CliRunner) -> None:
     result = cli.invoke(app, ["dlq", "list", "--older-than", "yesterday"])
 

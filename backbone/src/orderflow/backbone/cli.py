@@ -315,6 +315,8 @@ def _close_each(
     verb: str,
     action: Callable[[DeadLetterStore, DeadLetterFilter, str], Awaitable[list[Any]]],
 ) -> None:
+    if selection.ids and len(service or ()) != 1:
+        raise _fail("dead-letter ids are numbered per service: name it with --service")
     actor = _actor()
 
     async def close(name: str, store: DeadLetterStore) -> None:
