@@ -2,8 +2,8 @@
 
 Each CRM fake answers on loopback as its API documents: the same paths,
 status codes and error bodies, with just enough state to tell a create from
-an update. `fail_next` makes the next calls fail the way an outage or a rate
-limit does.
+an update. `fail_next` makes the next calls answer as an outage, a rate
+limit or a proxy in the way does (a text body is sent as an HTML page).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 HUBSPOT_TOKEN = "pat-na1-test-token"  # noqa: S105 - a fake's token
 SALESFORCE_TOKEN = "00Dtest!session"  # noqa: S105 - a fake's token
@@ -70,6 +70,8 @@ class FakeCrm:
                 return JSONResponse(error_for_auth[1], status_code=error_for_auth[0])
             if self.failures and not token_call:
                 status, body = self.failures.pop(0)
+                if isinstance(body, str):
+                    return HTMLResponse(body, status_code=status)
                 return JSONResponse(body, status_code=status)
             response: Response = await call_next(request)
             return response
@@ -136,15 +138,7 @@ class FakeHubSpot(FakeCrm):
                 return invalid
             existing = self.by("email", properties.get("email"))
             if existing:
-                return JSONResponse(
-                    {
-                        "status": "error",
-                        "message": "Contact already exists. "
-                        f"Existing ID: {existing[0]}",
-                        "category": "CONFLICT",
-                    },
-                    status_code=409,
-                )
+                return _hubspot_conflict(existing[0], properties["email"])
             contact_id = self.new_id()
             self.records[contact_id] = dict(properties)
             return {"id": contact_id, "properties": properties, "archived": False}
@@ -167,6 +161,25 @@ class FakeHubSpot(FakeCrm):
             return {"id": contact_id, "properties": self.records[contact_id]}
 
         return app
+
+
+def _hubspot_conflict(contact_id: str, email: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "status": "error",
+            "message": f"Contact already exists. Existing ID: {contact_id}",
+            "errors": [
+                {
+                    "message": f"A contact with email {email} already exists. "
+                    f"Existing ID: {contact_id}",
+                    "in": "email",
+                }
+            ],
+            "category": "OBJECT_ALREADY_EXISTS",
+            "error": "CONTACT_EXISTS",
+        },
+        status_code=409,
+    )
 
 
 def _hubspot_not_found() -> JSONResponse:
@@ -192,6 +205,13 @@ def _invalid_hubspot(properties: dict[str, Any]) -> JSONResponse | None:
         {
             "status": "error",
             "message": f"Property values were not valid: {detail}",
+            "errors": [
+                {
+                    "message": f"Email address {email} is invalid",
+                    "code": "INVALID_EMAIL",
+                    "context": {"propertyName": ["email"]},
+                }
+            ],
             "category": "VALIDATION_ERROR",
         },
         status_code=400,
@@ -287,6 +307,18 @@ def _invalid_salesforce(fields: dict[str, Any]) -> JSONResponse | None:
                     "message": f"Email: invalid email address: {email}",
                     "errorCode": "INVALID_EMAIL_ADDRESS",
                     "fields": ["Email"],
+                }
+            ],
+            status_code=400,
+        )
+    if len(fields.get("LastName", "")) > 80:
+        return JSONResponse(
+            [
+                {
+                    "message": "Last Name: data value too large: "
+                    f"{fields['LastName']} (max length=80)",
+                    "errorCode": "STRING_TOO_LONG",
+                    "fields": ["LastName"],
                 }
             ],
             status_code=400,

@@ -23,7 +23,7 @@ from crm_fakes import (
 
 from orderflow.crm.adapters.crm_http import Contact, CrmAdapter
 from orderflow.crm.adapters.crms import ConfiguredCrms
-from orderflow.crm.errors import CrmRejected, CrmUnavailable
+from orderflow.crm.errors import CrmAnswerUnreadable, CrmRejected, CrmUnavailable
 from orderflow.crm.settings import Settings
 
 ADA = Contact(
@@ -178,6 +178,39 @@ class TestHubSpot:
         assert "Property values were not valid" in str(rejected.value)
         assert "ada@localhost" not in str(rejected.value)
 
+    async def test_refusal_quoting_the_contact_leaves_their_values_out(
+        self,
+    ) -> None:
+        fake = FakeHubSpot()
+        fake.fail_next(
+            400,
+            {
+                "status": "error",
+                "message": "Property values were not valid: "
+                '[{"isValid":false,"message":"+49 30 1234567 is not a valid '
+                'phone number for Lovelace","error":"INVALID_PHONE_NUMBER",'
+                '"name":"phone"}]',
+                "category": "VALIDATION_ERROR",
+            },
+        )
+        async with hubspot(fake) as crm:
+            with pytest.raises(CrmRejected) as rejected:
+                await crm.upsert(ADA, None)
+
+        message = str(rejected.value)
+        assert "INVALID_PHONE_NUMBER" in message
+        assert "1234567" not in message
+        assert "Lovelace" not in message
+
+    async def test_success_in_a_body_that_is_no_json_is_transient(self) -> None:
+        fake = FakeHubSpot()
+        fake.fail_next(200, "<html><body>Maintenance</body></html>")
+        async with hubspot(fake) as crm:
+            with pytest.raises(CrmAnswerUnreadable):
+                await crm.upsert(ADA, None)
+
+        assert fake.records == {}
+
     async def test_wrong_token_is_rejected(self) -> None:
         fake = FakeHubSpot()
         async with hubspot(fake, token="pat-wrong") as crm:  # noqa: S106
@@ -286,6 +319,24 @@ class TestSalesforce:
         assert "INVALID_EMAIL_ADDRESS" in str(rejected.value)
         assert "ada@host" not in str(rejected.value)
 
+    async def test_refused_last_name_is_not_quoted_in_the_error(self) -> None:
+        fake = FakeSalesforce()
+        contact = Contact(**(vars(ADA) | {"last_name": "Lovelace" * 11}))
+        async with salesforce(fake) as crm:
+            with pytest.raises(CrmRejected) as rejected:
+                await crm.upsert(contact, None)
+
+        message = str(rejected.value)
+        assert "STRING_TOO_LONG: Last Name: data value too large" in message
+        assert "Lovelace" not in message
+
+    async def test_success_in_a_body_that_is_no_json_is_transient(self) -> None:
+        fake = FakeSalesforce()
+        fake.fail_next(201, "<html>Gateway</html>")
+        async with salesforce(fake) as crm:
+            with pytest.raises(CrmAnswerUnreadable):
+                await crm.upsert(ADA, None)
+
 
 class TestZoho:
     async def test_upsert_adds_then_updates_by_email(self) -> None:
@@ -360,6 +411,13 @@ class TestZoho:
                 await crm.upsert(Contact(**(vars(ADA) | {"email": "ada@host"})), None)
 
         assert "INVALID_DATA: invalid data (Email)" in str(rejected.value)
+
+    async def test_success_without_the_records_id_is_transient(self) -> None:
+        fake = FakeZoho()
+        fake.fail_next(200, {"data": [{"status": "success", "details": {}}]})
+        async with zoho(fake) as crm:
+            with pytest.raises(CrmAnswerUnreadable):
+                await crm.upsert(ADA, None)
 
     async def test_unreachable_server_is_transient(self) -> None:
         async with adapter(

@@ -2,19 +2,22 @@
 
 A 429, a 5xx, a timeout or a network failure is `CrmUnavailable` (retried
 through the backbone's delay tiers); any other 4xx is `CrmRejected` with the
-API's own explanation, so the dead letter says what to fix.
+API's own explanation, so the dead letter says what to fix. The contact's
+own values are blanked out of that explanation (`Contact.refusals`): it ends
+up in logs and dead-letter headers, which hold ids only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from orderflow.crm.domain.customers import CustomerRecord
-from orderflow.crm.errors import CrmRejected, CrmUnavailable
+from orderflow.crm.errors import CrmAnswerUnreadable, CrmRejected, CrmUnavailable
 
 _NOT_PROVIDED = "[not provided]"
 
@@ -48,6 +51,21 @@ class Contact:
     def required_last_name(self) -> str:
         """Salesforce and Zoho refuse a contact without a last name."""
         return self.last_name or _NOT_PROVIDED
+
+    @contextmanager
+    def refusals(self) -> Iterator[None]:
+        """Blank this contact's personal values out of a refusal raised inside."""
+        try:
+            yield
+        except CrmRejected as refused:
+            values = (
+                self.email,
+                self.first_name,
+                self.last_name,
+                self.company,
+                self.phone,
+            )
+            raise refused.without(values) from None
 
 
 class CrmAdapter(Protocol):
@@ -106,3 +124,18 @@ def body_of(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text
+
+
+def answer_of(crm: str, response: httpx.Response) -> dict[str, Any]:
+    """The JSON object a successful call answers with."""
+    body = body_of(response)
+    if not isinstance(body, dict):
+        raise CrmAnswerUnreadable(crm, response.status_code)
+    return body
+
+
+def id_in(crm: str, response: httpx.Response, found: Any) -> str:
+    """The record id an answer holds at `found`, which must be one."""
+    if not isinstance(found, str | int) or isinstance(found, bool) or found == "":
+        raise CrmAnswerUnreadable(crm, response.status_code)
+    return str(found)

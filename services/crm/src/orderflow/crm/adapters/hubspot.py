@@ -17,8 +17,15 @@ from typing import Any
 
 import httpx
 
-from orderflow.crm.adapters.crm_http import Contact, body_of, call, check
-from orderflow.crm.errors import CrmRejected
+from orderflow.crm.adapters.crm_http import (
+    Contact,
+    answer_of,
+    body_of,
+    call,
+    check,
+    id_in,
+)
+from orderflow.crm.errors import CrmAnswerUnreadable, CrmRejected
 
 CONTACTS = "/crm/v3/objects/contacts"
 _EXISTING_ID = re.compile(r"Existing ID: *(\d+)")
@@ -33,6 +40,10 @@ class HubSpot:
         self._client = client
 
     async def upsert(self, contact: Contact, known_id: str | None) -> str:
+        with contact.refusals():
+            return await self._upsert(contact, known_id)
+
+    async def _upsert(self, contact: Contact, known_id: str | None) -> str:
         properties = _properties(contact)
         if known_id and await self._update(known_id, properties):
             return known_id
@@ -68,8 +79,13 @@ class HubSpot:
             "limit": 1,
         }
         response = await self._call("POST", f"{CONTACTS}/search", query)
-        results = response.json().get("results", [])
-        return str(results[0]["id"]) if results else None
+        results = answer_of(self.name, response).get("results")
+        if not isinstance(results, list):
+            raise CrmAnswerUnreadable(self.name, response.status_code)
+        if not results:
+            return None
+        first = results[0] if isinstance(results[0], dict) else {}
+        return id_in(self.name, response, first.get("id"))
 
     async def _create(self, properties: dict[str, str]) -> str:
         response = await call(
@@ -86,7 +102,7 @@ class HubSpot:
             await self._update(existing[1], properties)
             return existing[1]
         check(self.name, response, _message)
-        return str(response.json()["id"])
+        return id_in(self.name, response, answer_of(self.name, response).get("id"))
 
     async def _update(self, contact_id: str, properties: dict[str, str]) -> bool:
         """Update a contact; False when HubSpot no longer has it."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from orderflow.crm.adapters.crm_http import Contact, call, check
+from orderflow.crm.adapters.crm_http import Contact, answer_of, call, check, id_in
 
 _RETRIED = frozenset({"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW"})
 
@@ -41,11 +41,12 @@ class Salesforce:
             f"{self._path}/{contact.customer_id}",
             json=_fields(contact),
         )
-        check(self.name, response, _explain, transient=_worth_retrying)
+        with contact.refusals():
+            check(self.name, response, _explain, transient=_worth_retrying)
         if response.status_code == 204:
             return known_id or contact.customer_id
 
-        return str(response.json()["id"])
+        return id_in(self.name, response, answer_of(self.name, response).get("id"))
 
     async def delete(self, external_id: str) -> None:
         response = await call(

@@ -15,7 +15,14 @@ from typing import Any
 
 import httpx
 
-from orderflow.crm.adapters.crm_http import Contact, body_of, call, check
+from orderflow.crm.adapters.crm_http import (
+    Contact,
+    answer_of,
+    body_of,
+    call,
+    check,
+    id_in,
+)
 from orderflow.crm.errors import CrmRejected
 
 CONTACTS = "/crm/v2/Contacts"
@@ -39,12 +46,14 @@ class Zoho:
             path, method = CONTACTS, "PUT"
             body = {"data": [record | {"id": known_id}]}
         response = await call(self.name, self._client, method, path, json=body)
-        check(self.name, response, _explain)
-
-        outcome = _first_record(response.json())
-        if outcome.get("status") != "success":
-            raise CrmRejected(self.name, response.status_code, _describe(outcome))
-        return str(outcome["details"]["id"])
+        with contact.refusals():
+            check(self.name, response, _explain)
+            outcome = _first_record(answer_of(self.name, response))
+            if outcome.get("status") != "success":
+                raise CrmRejected(self.name, response.status_code, _describe(outcome))
+        details = outcome.get("details")
+        found = details.get("id") if isinstance(details, dict) else None
+        return id_in(self.name, response, found)
 
     async def delete(self, external_id: str) -> None:
         response = await call(
@@ -80,7 +89,8 @@ def _first_record(body: Any) -> dict[str, Any]:
 def _describe(outcome: dict[str, Any]) -> str:
     code = outcome.get("code", "ERROR")
     message = outcome.get("message", "")
-    field = (outcome.get("details") or {}).get("api_name")
+    details = outcome.get("details")
+    field = details.get("api_name") if isinstance(details, dict) else None
     return f"{code}: {message}" + (f" ({field})" if field else "")
 
 
