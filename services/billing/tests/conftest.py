@@ -1,11 +1,12 @@
-"""Fixtures of the billing tests: the billing schema in the session database."""
+"""Fixtures of the billing tests: the billing schema, a Saxon server for factur-x."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
+from billing_saxon import saxon_server
 
 from orderflow.backbone.database import create_pool
 from orderflow.billing.main import create_service
@@ -21,3 +22,10 @@ async def billing_pool(database_url: str, amqp_url: str) -> AsyncIterator[asyncp
     yield pool
     await pool.execute("DROP SCHEMA billing CASCADE")
     await pool.close()
+
+
+@pytest.fixture(scope="session")
+def saxon_url() -> Iterator[str]:
+    """Where factur-x sends its schematron checks: a Saxon server on loopback."""
+    with saxon_server() as url:
+        yield url

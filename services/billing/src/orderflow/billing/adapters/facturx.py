@@ -147,9 +147,20 @@ def business_terms(document: Document) -> dict[str, Any]:
                 "BT-26": document.credited_invoice.issued_on,
             }
         ]
-    if VatCategory.INTRA_COMMUNITY in document.categories:
-        terms["BT-80"] = document.buyer.country
+    deliver_to = _deliver_to(document)
+    if deliver_to is not None:
+        terms["BG-13"] = deliver_to
     return terms
+
+
+def _deliver_to(document: Document) -> dict[str, Any] | None:
+    """Where the goods went (BG-13); an intra-community supply must say so."""
+    party = document.deliver_to
+    if party is None and VatCategory.INTRA_COMMUNITY in document.categories:
+        party = document.buyer
+    if party is None:
+        return None
+    return _party(party.model_copy(update={"vat_id": None, "email": None}))
 
 
 def _issued_on(document: Document) -> date:

@@ -114,6 +114,7 @@ class Document(Frozen):
     supplied_on: date
     seller: Party
     buyer: Party
+    deliver_to: Party | None = None
     lines: tuple[DocumentLine, ...]
     totals: DocumentTotals
     payment: PaymentTerms

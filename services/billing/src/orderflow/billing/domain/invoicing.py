@@ -46,6 +46,7 @@ class BillingOrder(Frozen):
     currency: str
     customer: Customer
     billing_address: Address | None
+    shipping_address: Address | None = None
     lines: tuple[OrderLine, ...]
     shipping_lines: tuple[ShippingLine, ...]
     totals: OrderTotals
@@ -63,6 +64,7 @@ class BillingOrder(Frozen):
             currency=placed.currency,
             customer=placed.customer,
             billing_address=placed.billing_address or placed.shipping_address,
+            shipping_address=placed.shipping_address,
             lines=placed.lines,
             shipping_lines=placed.shipping_lines,
             totals=placed.totals,
@@ -89,6 +91,22 @@ class BillingOrder(Frozen):
             country=self.buyer_country(default_country),
             vat_id=vat_id,
             email=customer.email,
+        )
+
+    def deliver_to(self) -> Party | None:
+        """Where the goods go, when the order ships any."""
+        address = self.shipping_address
+        if address is None:
+            return None
+        customer = self.customer
+        person = " ".join(n for n in (customer.first_name, customer.last_name) if n)
+        return Party(
+            name=address.company or address.name or person or self.order_number,
+            line1=address.line1,
+            line2=address.line2,
+            postal_code=address.postal_code,
+            city=address.city,
+            country=address.country,
         )
 
 
@@ -160,6 +178,7 @@ def draft_invoice(
         supplied_on=order.placed_at.date(),
         seller=seller,
         buyer=order.buyer(decision.buyer_vat_id, seller.country),
+        deliver_to=order.deliver_to(),
         lines=lines,
         totals=totals,
         payment=payment,
