@@ -135,6 +135,16 @@ def test_intra_community_supply_names_the_country_the_goods_went_to() -> None:
     assert b"<ram:CategoryCode>K</ram:CategoryCode>" in xml
 
 
+def test_page_footer_prints_the_sellers_name_as_written(tmp_path: Path) -> None:
+    seller = SELLER.model_copy(update={"name": 'Smith & Sons "Ltd" </style>'})
+    invoice = _invoice().model_copy(update={"seller": seller})
+
+    text = pdf_text(render_pdf(invoice), tmp_path)
+
+    assert shows(text, 'Smith & Sons "Ltd" </style> · VAT ID DE136695976')
+    assert "&amp;" not in text
+
+
 def test_invoice_is_in_the_customers_language(tmp_path: Path) -> None:
     text = pdf_text(render_pdf(_invoice(language="de")), tmp_path)
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from functools import cache
 
 import jinja2
+from markupsafe import Markup
 from weasyprint import HTML
 
 from orderflow.backbone.logging import get_logger
@@ -63,6 +64,17 @@ def _templates() -> jinja2.Environment:
     )
 
 
+def css_string(text: str) -> Markup:
+    """Text for the inside of a quoted CSS string, such as the page footer.
+
+    HTML escaping does not apply inside a style sheet (it would print
+    `&amp;`), so every character but letters, digits and spaces is written
+    as a CSS escape instead.
+    """
+    escaped = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text)
+    return Markup(escaped)  # noqa: S704 - nothing but letters, digits and spaces left
+
+
 def document_html(document: Document) -> str:
     """The document as HTML, in its language."""
     language = document.language
@@ -98,6 +110,7 @@ def document_html(document: Document) -> str:
             percent=percent,
             date=day,
             notes=notes,
+            css=css_string,
         )
     )
 
