@@ -219,7 +219,17 @@ def _invalid_hubspot(properties: dict[str, Any]) -> JSONResponse | None:
 
 
 class FakeSalesforce(FakeCrm):
-    """sObject Contact upsert by an external id field, API v60.0."""
+    """sObject Contact upsert by an external id field, API v60.0.
+
+    A deleted contact goes to the recycle bin, as in Salesforce, where a
+    second delete finds it.
+    """
+
+    recycle_bin: set[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recycle_bin = set()
 
     def build(self) -> FastAPI:
         unauthorized = [
@@ -283,6 +293,17 @@ class FakeSalesforce(FakeCrm):
 
         @app.delete("/services/data/v60.0/sobjects/Contact/{record_id}")
         async def delete(record_id: str) -> Response:
+            if record_id in self.recycle_bin:
+                return JSONResponse(
+                    [
+                        {
+                            "message": "entity is deleted",
+                            "errorCode": "ENTITY_IS_DELETED",
+                            "fields": [],
+                        }
+                    ],
+                    status_code=404,
+                )
             if self.records.pop(record_id, None) is None:
                 return JSONResponse(
                     [
@@ -293,6 +314,7 @@ class FakeSalesforce(FakeCrm):
                     ],
                     status_code=404,
                 )
+            self.recycle_bin.add(record_id)
             return Response(status_code=204)
 
         return app
@@ -338,7 +360,7 @@ def _invalid_salesforce(fields: dict[str, Any]) -> JSONResponse | None:
 
 
 class FakeZoho(FakeCrm):
-    """Zoho CRM v2 Contacts: upsert with duplicate check, update by id."""
+    """Zoho CRM v8 Contacts: upsert with duplicate check, update by id."""
 
     def build(self) -> FastAPI:
         unauthorized = {
@@ -364,7 +386,7 @@ class FakeZoho(FakeCrm):
                 }
             )
 
-        @app.post("/crm/v2/Contacts/upsert")
+        @app.post("/crm/v8/Contacts/upsert")
         async def upsert(request: Request) -> Any:
             body = await request.json()
             record = body["data"][0]
@@ -386,7 +408,7 @@ class FakeZoho(FakeCrm):
             self.records[record_id] = dict(record)
             return _zoho_success(record_id, "insert", None, 201)
 
-        @app.put("/crm/v2/Contacts")
+        @app.put("/crm/v8/Contacts")
         async def update(request: Request) -> Any:
             record = (await request.json())["data"][0]
             record_id = record.pop("id")
@@ -407,7 +429,7 @@ class FakeZoho(FakeCrm):
             self.records[record_id].update(record)
             return _zoho_success(record_id, "update", None, 200)
 
-        @app.delete("/crm/v2/Contacts")
+        @app.delete("/crm/v8/Contacts")
         async def delete(ids: str) -> JSONResponse:
             if self.records.pop(ids, None) is None:
                 outcome = {

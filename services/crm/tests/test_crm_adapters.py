@@ -254,8 +254,28 @@ class TestSalesforce:
             record_id = await crm.upsert(ADA, None)
             await crm.delete(record_id)
             await crm.delete(record_id)
+            await crm.delete("003never")
 
         assert fake.records == {}
+        assert fake.recycle_bin == {record_id}
+
+    async def test_delete_refused_for_want_of_rights_is_rejected(self) -> None:
+        fake = FakeSalesforce()
+        fake.fail_next(
+            403,
+            [
+                {
+                    "message": "insufficient access rights on object id",
+                    "errorCode": "INSUFFICIENT_ACCESS_OR_READONLY",
+                    "fields": [],
+                }
+            ],
+        )
+        async with salesforce(fake) as crm:
+            with pytest.raises(CrmRejected) as rejected:
+                await crm.delete("003123")
+
+        assert "INSUFFICIENT_ACCESS_OR_READONLY" in str(rejected.value)
 
     async def test_expired_token_is_renewed_and_the_call_repeated(self) -> None:
         fake = FakeSalesforce()
@@ -357,7 +377,7 @@ class TestZoho:
         async with zoho(fake) as crm:
             await crm.upsert(Contact(**(vars(ADA) | {"email": None})), "57")
 
-        assert fake.requests == [("PUT", "/crm/v2/Contacts")]
+        assert fake.requests == [("PUT", "/crm/v8/Contacts")]
         assert fake.records["57"]["First_Name"] == "Ada"
 
     async def test_delete_removes_the_contact_and_tolerates_it_gone(self) -> None:

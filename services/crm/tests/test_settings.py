@@ -36,3 +36,23 @@ def test_placeholder_secret_is_refused_in_production() -> None:
 
 def test_placeholder_secret_is_accepted_on_a_developer_machine() -> None:
     assert Settings(hubspot_token="changeme").hubspot_token is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["example.my.salesforce.com", "ftp://example.com", "https://", "https://x/?a"],
+)
+def test_crm_address_that_is_no_http_url_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="salesforce_instance_url"):
+        Settings(salesforce_instance_url=url, salesforce_token="00Dx!token")
+
+
+def test_crm_address_loses_its_trailing_slash() -> None:
+    settings = Settings(hubspot_url="https://api.hubapi.com/ ")
+
+    assert settings.hubspot_url == "https://api.hubapi.com"
+
+
+def test_api_version_not_in_the_apis_form_is_refused() -> None:
+    with pytest.raises(ValidationError, match="zoho_api_version"):
+        Settings(zoho_api_version="8")

@@ -7,9 +7,10 @@ settings of their own in the backbone (`ORDERFLOW_SMTP_*`, `ORDERFLOW_SHOP_*`).
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from orderflow.backbone.settings import BackboneSettings, Environment
 
@@ -34,15 +35,28 @@ _REFRESH_SETS = {
 }
 
 
+def _base_url(url: str) -> str:
+    """An API's address: http(s) and a host, without a trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http:// or https:// address with a host")
+    if parts.query or parts.fragment:
+        raise ValueError("must not carry a query or a fragment")
+    return url.strip().rstrip("/")
+
+
+BaseUrl = Annotated[str, AfterValidator(_base_url)]
+
+
 class Settings(BackboneSettings):
     """The backbone's settings and the CRM accounts to keep in step."""
 
     hubspot_token: SecretStr | None = Field(
         default=None, description="A HubSpot private app's access token."
     )
-    hubspot_url: str = "https://api.hubapi.com"
+    hubspot_url: BaseUrl = "https://api.hubapi.com"
 
-    salesforce_instance_url: str | None = Field(
+    salesforce_instance_url: BaseUrl | None = Field(
         default=None, description="e.g. https://example.my.salesforce.com"
     )
     salesforce_token: SecretStr | None = Field(
@@ -53,7 +67,7 @@ class Settings(BackboneSettings):
     salesforce_client_id: str | None = None
     salesforce_client_secret: SecretStr | None = None
     salesforce_refresh_token: SecretStr | None = None
-    salesforce_api_version: str = "v60.0"
+    salesforce_api_version: str = Field(default="v60.0", pattern=r"^v\d+\.\d+$")
     salesforce_external_id_field: str = Field(
         default="Orderflow_Customer_Id__c",
         description="The Contact field marked External ID that holds our id.",
@@ -67,11 +81,16 @@ class Settings(BackboneSettings):
     zoho_client_id: str | None = None
     zoho_client_secret: SecretStr | None = None
     zoho_refresh_token: SecretStr | None = None
-    zoho_accounts_url: str = Field(
+    zoho_accounts_url: BaseUrl = Field(
         default="https://accounts.zoho.com",
         description="The accounts server of the account's region.",
     )
-    zoho_api_domain: str = "https://www.zohoapis.com"
+    zoho_api_domain: BaseUrl = "https://www.zohoapis.com"
+    zoho_api_version: str = Field(
+        default="v8",
+        pattern=r"^v\d+(\.\d+)?$",
+        description="The version of Zoho CRM's REST API, in its URLs.",
+    )
 
     admin_api_key: SecretStr | None = Field(
         default=None,

@@ -43,7 +43,7 @@ class ConfiguredCrms:
             )
         if zoho_auth := self._zoho_auth():
             client = self._client(settings.zoho_api_domain, zoho_auth)
-            self.adapters.append(Zoho(client))
+            self.adapters.append(Zoho(client, api_version=settings.zoho_api_version))
 
     def _salesforce_auth(self) -> httpx.Auth | None:
         settings = self._settings

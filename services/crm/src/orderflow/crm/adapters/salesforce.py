@@ -7,7 +7,9 @@ crm's customer id, so no search is needed and a race cannot duplicate.
 Salesforce answers its API request limit with 403 `REQUEST_LIMIT_EXCEEDED`
 and a record locked by a concurrent save with 400 `UNABLE_TO_LOCK_ROW`;
 both are retried like a 429. Erasure deletes the Contact by its Salesforce
-id; a contact already deleted answers 404.
+id. Salesforce keeps a deleted record in its recycle bin for 15 days and
+answers a second delete with `ENTITY_IS_DELETED`, a record it never had
+with `NOT_FOUND`; both count as done.
 """
 
 from __future__ import annotations
@@ -16,9 +18,17 @@ from typing import Any
 
 import httpx
 
-from orderflow.crm.adapters.crm_http import Contact, answer_of, call, check, id_in
+from orderflow.crm.adapters.crm_http import (
+    Contact,
+    answer_of,
+    body_of,
+    call,
+    check,
+    id_in,
+)
 
 _RETRIED = frozenset({"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW"})
+_GONE = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND"})
 
 
 class Salesforce:
@@ -52,7 +62,7 @@ class Salesforce:
         response = await call(
             self.name, self._client, "DELETE", f"{self._contacts}/{external_id}"
         )
-        if response.status_code != 404:
+        if not _gone(body_of(response)):
             check(self.name, response, _explain, transient=_worth_retrying)
 
 
@@ -84,3 +94,7 @@ def _explain(body: Any) -> str:
 
 def _worth_retrying(body: Any) -> bool:
     return any(error.get("errorCode") in _RETRIED for error in _errors(body))
+
+
+def _gone(body: Any) -> bool:
+    return any(error.get("errorCode") in _GONE for error in _errors(body))

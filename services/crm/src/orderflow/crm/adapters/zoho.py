@@ -1,12 +1,14 @@
-"""Zoho CRM API v2: upsert a Contact, matched by email address.
+"""Zoho CRM REST API (v8 unless configured): upsert a Contact by email address.
 
-`POST /crm/v2/Contacts/upsert` with `duplicate_check_fields: ["Email"]`
-updates the contact with that address or adds one. A contact known by its
-Zoho id and without an address is updated by id (`PUT /crm/v2/Contacts`).
-Zoho reports each record's outcome in `data[i]` (`status`, `code`,
-`message`, `details`), and errors of the whole call in the top-level body.
-Erasure deletes by id (`DELETE /crm/v2/Contacts?ids=`); Zoho calls the id
-of a contact already deleted `INVALID_DATA`, which counts as done.
+`POST /crm/<version>/Contacts/upsert` with `duplicate_check_fields:
+["Email"]` updates the contact with that address or adds one. A contact
+known by its Zoho id and without an address is updated by id (`PUT
+/crm/<version>/Contacts`). Zoho reports each record's outcome in `data[i]`
+(`status`, `code`, `message`, `details`), and errors of the whole call in
+the top-level body. Erasure deletes by id (`DELETE
+/crm/<version>/Contacts?ids=`), which moves the contact to Zoho's recycle
+bin for 60 days; Zoho calls the id of a contact already deleted
+`INVALID_DATA`, which counts as done.
 """
 
 from __future__ import annotations
@@ -25,25 +27,24 @@ from orderflow.crm.adapters.crm_http import (
 )
 from orderflow.crm.errors import CrmRejected
 
-CONTACTS = "/crm/v2/Contacts"
-
 
 class Zoho:
     """Keeps a Zoho CRM Contact per customer."""
 
     name = "zoho"
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, api_version: str) -> None:
         self._client = client
+        self._contacts = f"/crm/{api_version}/Contacts"
 
     async def upsert(self, contact: Contact, known_id: str | None) -> str:
         record = _fields(contact)
         if contact.email or not known_id:
-            path = f"{CONTACTS}/upsert"
+            path = f"{self._contacts}/upsert"
             body = {"data": [record], "duplicate_check_fields": ["Email"]}
             method = "POST"
         else:
-            path, method = CONTACTS, "PUT"
+            path, method = self._contacts, "PUT"
             body = {"data": [record | {"id": known_id}]}
         response = await call(self.name, self._client, method, path, json=body)
         with contact.refusals():
@@ -57,7 +58,11 @@ class Zoho:
 
     async def delete(self, external_id: str) -> None:
         response = await call(
-            self.name, self._client, "DELETE", CONTACTS, params={"ids": external_id}
+            self.name,
+            self._client,
+            "DELETE",
+            self._contacts,
+            params={"ids": external_id},
         )
         outcome = _first_record(body_of(response))
         if outcome.get("code") == "INVALID_DATA":
