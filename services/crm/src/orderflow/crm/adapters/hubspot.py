@@ -125,6 +125,10 @@ class HubSpot:
 
 
 def _properties(contact: Contact) -> dict[str, str]:
+    # TODO: marketing consent is not synced to HubSpot. It lives per
+    # subscription type there, not in a contact property: it would take a
+    # setting for the subscription type's id and a call to the communication
+    # preferences API (subscribe, or unsubscribe) after each upsert.
     values = {
         "email": contact.email,
         "firstname": contact.first_name,
