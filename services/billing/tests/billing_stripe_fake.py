@@ -2,9 +2,17 @@
 
 It speaks Stripe's wire format: form-encoded bodies with bracketed keys
 (`metadata[sku]=...`), JSON objects with `id` and `object`, errors as
-`{"error": {...}}`, and replays the first answer to a repeated
-`Idempotency-Key`. `signed_event` builds a webhook body with a valid
-`Stripe-Signature` header, as Stripe signs them.
+`{"error": {...}}`. Idempotency works as Stripe documents it: the first
+answer to an `Idempotency-Key` is saved once the request starts executing
+and replayed to every retry with the same parameters; the same key with
+other parameters is refused with an `idempotency_error`. `signed_event`
+builds a webhook body with a valid `Stripe-Signature` header, as Stripe
+signs them.
+
+Two failures can be injected: `fail` answers 503 before the request
+executes (nothing is saved, as when Stripe never started it), `lose`
+executes and saves the request but the answer never arrives (a 502 from
+the way back), as when a connection drops after Stripe did the work.
 """
 
 from __future__ import annotations
@@ -32,6 +40,11 @@ from orderflow.backbone.testing import eventually
 
 WEBHOOK_SECRET = "whsec_test_secret"  # noqa: S105 - the fake's own secret
 API_KEY = "sk_test_fake"
+_KEY_REUSED = (
+    "Keys for idempotent requests can only be used with the same parameters"
+    " they were first used with. Try using a key other than '{}' if you meant"
+    " to execute a different request."
+)
 
 
 @dataclass
@@ -49,10 +62,16 @@ class FakeStripe:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     url: str = ""
     failures: dict[str, int] = field(default_factory=dict)
+    losses: dict[str, int] = field(default_factory=dict)
+    _requests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def fail(self, path: str, times: int) -> None:
         """Answer the next `times` requests to `path` with a 503."""
         self.failures[path] = times
+
+    def lose(self, path: str, times: int) -> None:
+        """Carry out the next `times` requests to `path` but lose the answers."""
+        self.losses[path] = times
 
     def objects_of(self, kind: str) -> list[dict[str, Any]]:
         return [obj for obj in self.objects.values() if obj["object"] == kind]
@@ -100,12 +119,20 @@ class FakeStripe:
             if self.failures.get(request.url.path, 0) > 0:
                 self.failures[request.url.path] -= 1
                 return _error(503, "api_error", "Stripe is having a moment")
+            asked = {"path": request.url.path} | params
             if key and key in self._answers:
-                return JSONResponse(self._answers[key], headers=_headers())
-            answer = self._object(prefix, kind, params)
-            self.objects[answer["id"]] = answer
-            if key:
-                self._answers[key] = answer
+                if self._requests[key] != asked:
+                    return _error(400, "idempotency_error", _KEY_REUSED.format(key))
+                answer = self._answers[key]
+            else:
+                answer = self._object(prefix, kind, params)
+                self.objects[answer["id"]] = answer
+                if key:
+                    self._answers[key] = answer
+                    self._requests[key] = asked
+            if self.losses.get(request.url.path, 0) > 0:
+                self.losses[request.url.path] -= 1
+                return _error(502, "api_error", "The answer was lost on its way")
             return JSONResponse(answer, headers=_headers())
 
         return create

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -9,10 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
-from billing_flow import BillingUnderTest, billing_running, settle
+from billing_flow import SHOP, BillingUnderTest, billing_running, settle
 from billing_orders import order_placed
 from billing_stripe_fake import API_KEY, WEBHOOK_SECRET, FakeStripe, signed_event
 
+from orderflow.backbone.testing import eventually
+from orderflow.billing import handlers
+from orderflow.billing.adapters.stripe_gateway import StripeGateway
+from orderflow.billing.errors import StripeRejected
+from orderflow.billing.handlers import Billing
+from orderflow.billing.settings import Settings
 from orderflow.contracts import OrderPlaced, OrderRefunded
 
 # NOTE: the Stripe SDK's httpx client posts its form body as `data=bytes`,
@@ -153,6 +160,89 @@ async def test_product_registration_retried_after_stripe_failed_creates_one_prod
     assert [r["sku"] for r in registered] == ["POSTER-RETRY"]
 
 
+async def test_checkout_whose_answer_was_lost_opens_one_session_after_the_retry(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    placed = order_placed(paid=False)
+    stripe.lose("/v1/checkout/sessions", times=3)
+
+    payment = await _requested(billing, placed)
+
+    asked = [
+        call
+        for call in stripe.creations("/v1/checkout/sessions")
+        if call.params["metadata"]["order_id"] == placed.order_id
+    ]
+    sessions = [
+        session
+        for session in stripe.objects_of("checkout.session")
+        if session["metadata"]["order_id"] == placed.order_id
+    ]
+    assert len(asked) > 3
+    assert len({call.idempotency_key for call in asked}) == 1
+    assert [session["id"] for session in sessions] == [payment["reference"]]
+
+
+async def test_two_orders_with_the_same_new_sku_register_it_at_stripe_once(
+    billing: BillingUnderTest, stripe: FakeStripe, amqp_url: str, database_url: str
+) -> None:
+    gateway = StripeGateway(API_KEY, webhook_secret=None, api_base=stripe.url)
+    settings = Settings(amqp_url=amqp_url, database_url=database_url)
+    shop_billing = Billing(settings=settings, shop=SHOP, gateway=gateway)
+    first, second = (
+        _with_one_line(title, price)
+        for title, price in (("Lamp", "30"), ("Lamp 2", "35"))
+    )
+
+    async with billing.service.unit_of_work() as uow:
+        await handlers.register_products(first, uow, shop_billing)
+        racing = asyncio.create_task(_register(billing, second, shop_billing))
+        await eventually(lambda: _waiting_for_a_lock(billing))
+    await racing
+
+    lamps = [p for p in stripe.objects_of("product") if p["metadata"]["sku"] == "LAMP"]
+    assert [lamp["name"] for lamp in lamps] == ["Lamp"]
+    rows = await billing.fetch("SELECT title FROM products WHERE sku = 'LAMP'")
+    assert [row["title"] for row in rows] == ["Lamp"]
+
+
+async def test_a_refund_sent_again_with_another_amount_is_refused(
+    stripe: FakeStripe,
+) -> None:
+    gateway = StripeGateway(API_KEY, webhook_secret=None, api_base=stripe.url)
+    refund = {"payment_id": "p-1", "payment_intent": "pi_twice", "refund_id": "r-1"}
+
+    first = await gateway.refund(amount=500, **refund)
+    again = await gateway.refund(amount=500, **refund)
+    with pytest.raises(StripeRejected):
+        await gateway.refund(amount=700, **refund)
+
+    assert again == first
+
+
+def _with_one_line(title: str, price: str) -> OrderPlaced:
+    placed = order_placed(paid=True)
+    line = placed.lines[0].model_copy(
+        update={"sku": "LAMP", "title": title, "unit_price": Decimal(price)}
+    )
+    return placed.model_copy(update={"lines": (line,)})
+
+
+async def _register(
+    billing: BillingUnderTest, placed: OrderPlaced, shop_billing: Billing
+) -> None:
+    async with billing.service.unit_of_work() as uow:
+        await handlers.register_products(placed, uow, shop_billing)
+
+
+async def _waiting_for_a_lock(billing: BillingUnderTest) -> bool:
+    rows = await billing.fetch(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO products%'"
+    )
+    return bool(rows)
+
+
 async def test_duplicate_and_reordered_webhooks_capture_once_and_refund_once(
     billing: BillingUnderTest,
 ) -> None:
@@ -287,7 +377,13 @@ async def test_order_refunded_at_the_shop_is_refunded_at_stripe_once(
         for c in stripe.creations("/v1/refunds")
         if c.params["payment_intent"] == "pi_shop"
     ]
-    assert {c.idempotency_key for c in refunds} == {"refund:shop-refund-1"}
+    assert len({c.idempotency_key for c in refunds}) == 1
+    assert (
+        len(
+            [r for r in stripe.objects_of("refund") if r["payment_intent"] == "pi_shop"]
+        )
+        == 1
+    )
     assert echoed.status_code == 200
     assert len(await billing.events("payment.refunded.v1", placed.order_id)) == 1
     assert await _status(billing, placed.order_id) == "refunded"

@@ -115,30 +115,35 @@ async def record_order(
 async def register_products(
     placed: OrderPlaced, uow: UnitOfWork, billing: Billing
 ) -> None:
-    """Register each SKU not seen before, at Stripe too when it is configured."""
+    """Register each SKU not seen before, at Stripe too when it is configured.
+
+    The SKU is claimed in billing's table before Stripe hears of it, so two
+    orders with the same new SKU never register it twice; the SKUs are taken
+    in order, so two such orders cannot wait for each other.
+    """
     lines = {line.sku: line for line in placed.lines if line.sku}
     new = await order_store.unregistered_skus(uow.conn, placed.shop_id, list(lines))
     for sku in sorted(new):
         line = lines[sku]
-        gateway_ids = None
+        product_id = await order_store.claim_product(
+            uow.conn, shop_id=placed.shop_id, sku=sku, title=line.title
+        )
+        if product_id is None:
+            continue
+        gateway_product_id = None
         if billing.gateway is not None:
-            gateway_ids = await billing.gateway.register_product(
+            registered = await billing.gateway.register_product(
                 shop_id=placed.shop_id,
                 sku=sku,
                 title=line.title,
                 unit_amount=_minor(line.unit_price, placed.currency),
                 currency=placed.currency,
             )
-        product_id = await order_store.register_product(
-            uow.conn,
-            shop_id=placed.shop_id,
-            sku=sku,
-            title=line.title,
-            gateway_product_id=gateway_ids.product_id if gateway_ids else None,
-            gateway_price_id=gateway_ids.price_id if gateway_ids else None,
-        )
-        if product_id is None:
-            continue
+            gateway_product_id = registered.product_id
+            await order_store.attach_gateway_product(
+                uow.conn, product_id, registered.product_id, registered.price_id
+            )
+
         uow.emit(
             ProductRegistered(
                 shop_id=placed.shop_id,
@@ -148,7 +153,7 @@ async def register_products(
                 kind=line.kind,
                 platform_product_id=line.product_id,
                 platform_variant_id=line.variant_id,
-                gateway_product_id=gateway_ids.product_id if gateway_ids else None,
+                gateway_product_id=gateway_product_id,
             ),
             correlation_id=placed.order_id,
         )
@@ -400,9 +405,10 @@ async def record_refund(
     gateway = billing.gateway
     if payment.source == PaymentSource.STRIPE and gateway and payment.payment_intent_id:
         await gateway.refund(
+            payment_id=str(payment.payment_id),
             payment_intent=payment.payment_intent_id,
             amount=_minor(refund.amount, payment.currency),
-            refund_key=refund.refund_id,
+            refund_id=refund.refund_id,
         )
     await refund_payment(payment, refund, uow, refunded_at=refunded.refunded_at)
 

@@ -40,25 +40,33 @@ async def unregistered_skus(
     return set(skus) - {row["sku"] for row in rows}
 
 
-async def register_product(
-    conn: Connection,
-    *,
-    shop_id: str,
-    sku: str,
-    title: str,
-    gateway_product_id: str | None,
-    gateway_price_id: str | None,
+async def claim_product(
+    conn: Connection, *, shop_id: str, sku: str, title: str
 ) -> uuid.UUID | None:
-    """Record a product; None when another transaction registered it first."""
+    """Record a product before it is registered anywhere else.
+
+    The new row stays locked until the transaction ends, so a concurrent
+    registration of the same SKU waits for it and then finds it taken.
+    Returns None when another transaction registered the SKU first.
+    """
     product_id: uuid.UUID | None = await conn.fetchval(
-        "INSERT INTO products (shop_id, sku, product_id, title, gateway_product_id,"
-        " gateway_price_id) VALUES ($1, $2, $3, $4, $5, $6) "
-        "ON CONFLICT DO NOTHING RETURNING product_id",
+        "INSERT INTO products (shop_id, sku, product_id, title) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT DO NOTHING RETURNING product_id",
         shop_id,
         sku,
         uuid.uuid4(),
         title,
-        gateway_product_id,
-        gateway_price_id,
     )
     return product_id
+
+
+async def attach_gateway_product(
+    conn: Connection, product_id: uuid.UUID, gateway_product_id: str, price_id: str
+) -> None:
+    await conn.execute(
+        "UPDATE products SET gateway_product_id = $2, gateway_price_id = $3"
+        " WHERE product_id = $1",
+        product_id,
+        gateway_product_id,
+        price_id,
+    )

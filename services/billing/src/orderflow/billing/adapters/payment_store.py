@@ -40,12 +40,16 @@ async def open_payment(
     source: str,
     reference: str | None = None,
 ) -> Payment:
-    """The order's payment, created as requested if it has none yet."""
+    """The order's payment, created as requested if it has none yet.
+
+    Its id follows from the order, so a handler that rolled back and runs
+    again opens the same payment, and asks Stripe with the same keys.
+    """
     await conn.execute(
         "INSERT INTO payments (payment_id, shop_id, order_id, amount, currency,"
         " source, reference, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
         "ON CONFLICT (shop_id, order_id) DO NOTHING",
-        uuid.uuid4(),
+        payment_id_for(shop_id, order_id),
         shop_id,
         order_id,
         amount,
@@ -58,6 +62,15 @@ async def open_payment(
     if payment is None:
         raise LookupError(f"no payment for order {order_id}")
     return payment
+
+
+# The namespace of payment ids: uuid5 of the shop and order within it.
+_PAYMENTS = uuid.UUID("5b0e7f3c-2a4d-4c1e-9f6b-8d7a1c3e5f20")
+
+
+def payment_id_for(shop_id: str, order_id: str) -> uuid.UUID:
+    """The id of an order's payment, the same every time it is asked for."""
+    return uuid.uuid5(_PAYMENTS, f"{shop_id}\n{order_id}")
 
 
 _SELECT = "SELECT * FROM payments"

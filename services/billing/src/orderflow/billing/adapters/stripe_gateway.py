@@ -1,12 +1,18 @@
 """Stripe through its official SDK: products, Checkout Sessions, refunds, webhooks.
 
 Every write carries an idempotency key derived from what it is about (the
-SKU, the payment, the refund), so a retried handler gets the object Stripe
-made the first time instead of a second one.
+SKU, the payment, the refund), never a random one, so a handler retried
+after a lost answer or a rollback gets the object Stripe made the first
+time instead of a second one. Stripe refuses a key sent again with other
+parameters: that is what billing wants for money (a refund or checkout that
+changed is an error to look at), while a product's and price's keys also
+digest their parameters, so a SKU registered again with another title or
+price is a new request rather than a refused one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -82,7 +88,7 @@ class StripeGateway:
             "products.create",
             self._client.v1.products.create_async(
                 {"name": title, "metadata": metadata},
-                {"idempotency_key": f"product:{key}"},
+                {"idempotency_key": f"product:{_digest(key, title)}"},
             ),
         )
         price = await self._call(
@@ -94,7 +100,10 @@ class StripeGateway:
                     "currency": currency.lower(),
                     "metadata": metadata,
                 },
-                {"idempotency_key": f"price:{key}"},
+                {
+                    "idempotency_key": "price:"
+                    + _digest(key, product.id, str(unit_amount), currency)
+                },
             ),
         )
         return RegisteredProduct(product_id=product.id, price_id=price.id)
@@ -142,13 +151,15 @@ class StripeGateway:
         )
         return Checkout(session_id=session.id, url=session.url or "")
 
-    async def refund(self, *, payment_intent: str, amount: int, refund_key: str) -> str:
-        """Refund part or all of a payment; returns Stripe's refund id."""
+    async def refund(
+        self, *, payment_id: str, payment_intent: str, amount: int, refund_id: str
+    ) -> str:
+        """Refund part or all of a payment, once per refund; returns Stripe's id."""
         refund = await self._call(
             "refunds.create",
             self._client.v1.refunds.create_async(
                 {"payment_intent": payment_intent, "amount": amount},
-                {"idempotency_key": f"refund:{refund_key}"},
+                {"idempotency_key": f"refund:{payment_id}:{refund_id}"},
             ),
         )
         return str(refund.id)
@@ -184,6 +195,10 @@ class StripeGateway:
             return await request
         except stripe.StripeError as exc:
             raise _mapped(what, exc) from None
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 def _mapped(what: str, exc: stripe.StripeError) -> StripeUnavailable | StripeRejected:
