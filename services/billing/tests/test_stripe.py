@@ -12,7 +12,13 @@ import httpx
 import pytest
 from billing_flow import SHOP, BillingUnderTest, billing_running, settle
 from billing_orders import order_placed
-from billing_stripe_fake import API_KEY, WEBHOOK_SECRET, FakeStripe, signed_event
+from billing_stripe_fake import (
+    API_KEY,
+    WEBHOOK_SECRET,
+    FakeStripe,
+    signed_body,
+    signed_event,
+)
 
 from orderflow.backbone.testing import eventually
 from orderflow.billing import handlers
@@ -403,6 +409,65 @@ async def test_webhook_with_a_wrong_signature_is_refused(
     async with billing.http() as client:
         reply = await client.post(
             "/stripe/webhook", content=body, headers={"Stripe-Signature": forged}
+        )
+
+    assert reply.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body", [b"[]", b'{"id": "evt_y", "type": "charge.refunded"}', b'{"data": 1}']
+)
+async def test_signed_webhook_that_is_no_stripe_event_is_refused(
+    billing: BillingUnderTest, body: bytes
+) -> None:
+    content, signature = signed_body(body)
+
+    async with billing.http() as client:
+        reply = await client.post(
+            "/stripe/webhook", content=content, headers={"Stripe-Signature": signature}
+        )
+
+    assert reply.status_code == 400
+
+
+async def test_event_without_the_fields_of_its_type_is_rejected_and_changes_nothing(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    session = {"id": payment["reference"], "payment_status": "paid"}
+
+    reply = await _webhook(billing, "checkout.session.completed", session, "evt_11")
+
+    assert reply.json() == {"status": "rejected"}
+    assert await _status(billing, placed.order_id) == "requested"
+    seen = await billing.fetch("SELECT 1 FROM gateway_events WHERE event_id = 'evt_11'")
+    assert seen == []
+
+
+async def test_intent_of_another_system_with_a_payment_id_of_its_own_is_ignored(
+    billing: BillingUnderTest,
+) -> None:
+    intent = _intent({"payment_id": "order-77"}, "pi_foreign")
+
+    reply = await _webhook(billing, "payment_intent.succeeded", intent, "evt_12")
+
+    assert reply.json() == {"status": "ok"}
+    rows = await billing.fetch(
+        "SELECT 1 FROM payments WHERE payment_intent_id = 'pi_foreign'"
+    )
+    assert rows == []
+
+
+async def test_webhook_signed_long_ago_is_refused_as_a_replay(
+    billing: BillingUnderTest,
+) -> None:
+    event, _ = signed_event("payment_intent.succeeded", {"id": "pi_z"}, event_id="e")
+    body, old_signature = signed_body(event, age=600)
+
+    async with billing.http() as client:
+        reply = await client.post(
+            "/stripe/webhook", content=body, headers={"Stripe-Signature": old_signature}
         )
 
     assert reply.status_code == 400

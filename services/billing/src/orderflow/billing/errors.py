@@ -4,9 +4,15 @@ BillingError                   root; carries ids only, never personal data
 ├── OrderNotRecorded           transient: an event about an order whose
 │                              order.placed has not been handled yet
 ├── InvoiceNotIssued           transient: a refund before its invoice
-├── StripeUnavailable          transient: network, 429 or 5xx from Stripe
+├── RenderingFailed            transient: the render pool broke midway
+├── StripeUnavailable          transient: network, 409, 429 or 5xx from Stripe
 ├── StripeRejected             permanent: Stripe refused the request (4xx)
-└── WebhookNotVerified         permanent: a webhook whose signature fails
+├── WebhookNotVerified         permanent: a webhook whose signature fails
+├── WebhookMalformed           permanent: a signed event without the fields
+│                              Stripe documents for its type
+├── RefundNotValid             permanent: a refund in another currency, or of
+│                              more than the payment has left
+└── VatRateUnknown             permanent: no VAT rate for a country and day
 """
 
 from __future__ import annotations
@@ -46,3 +52,12 @@ class StripeRejected(BillingError, PermanentError):
 
 class WebhookNotVerified(BillingError, PermanentError):
     """The webhook's signature does not match the configured secret."""
+
+
+class WebhookMalformed(BillingError, PermanentError):
+    """A verified Stripe event that lacks a field billing reads."""
+
+    def __init__(self, event_id: str, event_type: str) -> None:
+        super().__init__(f"Stripe event {event_id} ({event_type}) is malformed")
+        self.event_id = event_id
+        self.event_type = event_type

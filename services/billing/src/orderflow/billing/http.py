@@ -11,7 +11,7 @@ from orderflow.backbone.logging import get_logger
 from orderflow.backbone.service import Service
 from orderflow.billing.adapters import invoice_store
 from orderflow.billing.delivery import DocumentDelivery
-from orderflow.billing.errors import WebhookNotVerified
+from orderflow.billing.errors import WebhookMalformed, WebhookNotVerified
 from orderflow.billing.handlers import Billing
 from orderflow.billing.stripe_events import apply_stripe_event
 
@@ -34,6 +34,9 @@ def billing_routes(
         except WebhookNotVerified:
             log.warning("stripe_webhook.refused")
             raise HTTPException(400, "signature does not match") from None
+        except WebhookMalformed as exc:
+            log.warning("stripe_webhook.refused", event_id=exc.event_id)
+            raise HTTPException(400, "not a Stripe event") from None
         try:
             async with service.unit_of_work() as uow:
                 await apply_stripe_event(event, uow, gateway)

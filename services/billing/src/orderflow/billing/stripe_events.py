@@ -1,9 +1,11 @@
 """What billing does with each of Stripe's webhook events.
 
-Each event is applied once (by its id). The payment's state is derived from
-the facts recorded, so the same events in another order end in the same
-state: a refund that arrives before the capture it refunds records the
-capture first, from the charge it names.
+Each event is applied once (by its id); one that lacks a field billing
+reads is refused as malformed, and one about a payment billing never asked
+for (no `payment_id` of billing's in its metadata) is passed over. The
+payment's state is derived from the facts recorded, so the same events in
+another order end in the same state: a refund that arrives before the
+capture it refunds records the capture first, from the charge it names.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.billing.adapters import payment_store as payments
 from orderflow.billing.adapters.payment_store import Payment, Refund
 from orderflow.billing.adapters.stripe_gateway import StripeGateway, WebhookEvent
+from orderflow.billing.errors import WebhookMalformed
 from orderflow.billing.handlers import capture, refund_payment
 from orderflow.contracts import PaymentFailed, PaymentSource, from_minor_units
 
@@ -36,8 +39,12 @@ async def apply_stripe_event(
     ):
         return
     apply = _APPLY.get(event.type)
-    if apply is not None:
+    if apply is None:
+        return
+    try:
         await apply(event.object, uow, gateway)
+    except (KeyError, TypeError) as exc:
+        raise WebhookMalformed(event.event_id, event.type) from exc
 
 
 async def checkout_completed(
@@ -136,9 +143,11 @@ async def _payment_of_intent(
     if intent is None:
         intent = await gateway.payment_intent(intent_id) or {}
     payment_id = (intent.get("metadata") or {}).get("payment_id")
-    if not payment_id:
+    try:
+        ours = uuid.UUID(payment_id)
+    except (TypeError, ValueError):
         return None
-    return await payments.by_id(uow.conn, uuid.UUID(payment_id))
+    return await payments.by_id(uow.conn, ours)
 
 
 _APPLY: dict[
