@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -507,21 +512,46 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         await task
 
 
+SMTP_LOGIN = ("orderflow", "smtp-password-of-the-tests")
+
+
 class SmtpInbox:
     """An aiosmtpd handler that keeps what it receives.
 
     Recipients at `bounce.test` are refused with 550 (no such mailbox);
     `defer_next` answers the next messages with 451 (try again later).
+    `encrypted` says for each message received whether it came over TLS,
+    and `logins` who logged in with `SMTP_LOGIN`.
     """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.deferred: list[EmailMessage] = []
         self.refused: list[str] = []
+        self.encrypted: list[bool] = []
+        self.logins: list[str] = []
         self.deferrals = 0
 
     def defer_next(self, times: int = 1) -> None:
         self.deferrals += times
+
+    def authenticate(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        mechanism: str,
+        auth_data: Any,
+    ) -> AuthResult:
+        given = (
+            (auth_data.login.decode(), auth_data.password.decode())
+            if isinstance(auth_data, LoginPassword)
+            else None
+        )
+        if given != SMTP_LOGIN:
+            return AuthResult(success=False, handled=False)
+        self.logins.append(SMTP_LOGIN[0])
+        return AuthResult(success=True)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self,
@@ -549,6 +579,9 @@ class SmtpInbox:
             self.deferred.append(message)
             return "451 4.3.0 Temporary failure, try again later"
         self.messages.append(message)
+        transport = server.transport
+        assert transport is not None
+        self.encrypted.append(transport.get_extra_info("ssl_object") is not None)
         return "250 Message accepted for delivery"
 
 
@@ -559,14 +592,136 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """A test CA and a server certificate it signed for 127.0.0.1."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+def make_certificate(folder: Path) -> Certificate:
+    """Issue a CA and a server certificate for 127.0.0.1 with openssl."""
+    ca, ca_key = folder / "ca.pem", folder / "ca.key"
+    cert, key, request = folder / "server.pem", folder / "server.key", folder / "csr"
+    extensions = folder / "server.ext"
+    extensions.write_text(
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+        "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
+    )
+    _openssl(
+        *("req", "-x509", *_NEW_KEY, "-keyout", ca_key, "-out", ca, "-days", "2"),
+        *("-subj", "/CN=Orderflow test CA"),
+        *("-addext", "basicConstraints=critical,CA:TRUE"),
+        *("-addext", "keyUsage=critical,keyCertSign,cRLSign"),
+    )
+    _openssl(
+        *("req", *_NEW_KEY, "-keyout", key, "-out", request),
+        *("-subj", "/CN=127.0.0.1"),
+    )
+    _openssl(
+        *("x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key),
+        *("-CAcreateserial", "-out", cert, "-days", "2", "-extfile", extensions),
+    )
+    return Certificate(ca=ca, cert=cert, key=key)
+
+
+_NEW_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+
+
+def _openssl(*arguments: str | Path) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.fail("the TLS tests need the openssl command")
+    subprocess.run(  # noqa: S603 - arguments of our own
+        [openssl, *map(str, arguments)], check=True, capture_output=True
+    )
+
+
 @asynccontextmanager
-async def smtp_server() -> AsyncIterator[tuple[SmtpInbox, int]]:
-    """A real SMTP server on loopback, without TLS; yields its inbox and port."""
+async def smtp_server(
+    security: str = "none", certificate: Certificate | None = None
+) -> AsyncIterator[tuple[SmtpInbox, int]]:
+    """A real SMTP server on loopback; yields its inbox and port.
+
+    `security` is "none", "starttls" (required before the login) or "tls"
+    (from the first byte); with TLS the server takes `SMTP_LOGIN`.
+    """
     inbox = SmtpInbox()
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    options: dict[str, Any] = {}
+    if security != "none":
+        assert certificate is not None
+        context = certificate.server_context()
+        options = {"authenticator": inbox.authenticate, "auth_required": True}
+        if security == "starttls":
+            options |= {"tls_context": context, "require_starttls": True}
+        else:
+            # aiosmtpd counts only STARTTLS as TLS for AUTH, and warns when
+            # it is to require a login without; this connection is encrypted
+            # from its first byte, and `logins` shows the login happened.
+            options |= {
+                "ssl_context": context,
+                "auth_require_tls": False,
+                "auth_required": False,
+            }
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     await asyncio.to_thread(controller.start)
     try:
         yield inbox, port
     finally:
         await asyncio.to_thread(controller.stop)
+
+
+@dataclass
+class DroppingGate:
+    """A loopback port that hangs up on the first connections, then forwards."""
+
+    port: int = 0
+    drops: int = 0
+    dropped: int = 0
+
+
+@asynccontextmanager
+async def dropping_gate(target_port: int, drops: int) -> AsyncIterator[DroppingGate]:
+    """Drop the next `drops` connections at once, forward later ones."""
+    gate = DroppingGate(drops=drops)
+
+    async def handle(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        if gate.dropped < gate.drops:
+            gate.dropped += 1
+            writer.close()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection(
+            "127.0.0.1", target_port
+        )
+        await asyncio.gather(
+            _pipe(reader, upstream_writer), _pipe(upstream_reader, writer)
+        )
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    gate.port = server.sockets[0].getsockname()[1]
+    try:
+        yield gate
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()

@@ -72,6 +72,8 @@ class CrmHarness:
         self,
         *,
         smtp_port: int | None = None,
+        smtp_security: str = "none",
+        smtp_login: tuple[str, str] | None = None,
         shop: ShopIdentity = SHOP,
         **settings: Any,
     ) -> Service:
@@ -83,10 +85,13 @@ class CrmHarness:
             "shutdown_grace": 5.0,
             "admin_api_key": ADMIN_API_KEY,
         }
+        username, password = smtp_login or (None, None)
         mail = MailSettings(
             host="127.0.0.1" if smtp_port else None,
             port=smtp_port or 25,
-            security="none",
+            security=smtp_security,
+            username=username,
+            password=password,
             timeout=5.0,
             mail_dir=self.mail_dir,
         )

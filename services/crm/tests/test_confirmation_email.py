@@ -5,7 +5,13 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from crm_fakes import SmtpInbox, smtp_server
+from crm_fakes import (
+    SMTP_LOGIN,
+    Certificate,
+    SmtpInbox,
+    dropping_gate,
+    smtp_server,
+)
 from crm_harness import SHOP, CrmHarness, placed
 
 from orderflow.backbone.testing import eventually
@@ -152,6 +158,65 @@ async def test_deferred_confirmation_is_retried_with_the_same_message_id(
     assert {m["Message-ID"] for m in inbox.deferred} == {message["Message-ID"]}
     [row] = await crm.fetch("SELECT status FROM order_confirmations")
     assert row["status"] == "sent"
+
+
+async def test_lost_connection_is_retried_and_the_confirmation_sent_once(
+    crm: CrmHarness,
+) -> None:
+    async with smtp_server() as (inbox, port), dropping_gate(port, drops=2) as gate:
+        service = crm.service(smtp_port=gate.port)
+        async with crm.running(service):
+            await crm.send(placed("ord-1"))
+            [message] = await _received(inbox)
+            [sent] = await crm.wait_for_events(OrderConfirmationSent)
+
+    assert gate.dropped == 2
+    assert sent["message_id"] == message["Message-ID"].strip()
+    [row] = await crm.fetch("SELECT status FROM order_confirmations")
+    assert row["status"] == "sent"
+    assert await crm.dead_letters() == []
+
+
+@pytest.mark.usefixtures("trusted_ca")
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_confirmation_goes_out_encrypted_with_the_configured_login(
+    crm: CrmHarness, certificate: Certificate, security: str
+) -> None:
+    async with smtp_server(security, certificate) as (inbox, port):
+        service = crm.service(
+            smtp_port=port, smtp_security=security, smtp_login=SMTP_LOGIN
+        )
+        async with crm.running(service):
+            await crm.send(placed("ord-1", locale="de"))
+            [message] = await _received(inbox)
+            await crm.wait_for_events(OrderConfirmationSent)
+
+    assert inbox.encrypted == [True]
+    assert inbox.logins == [SMTP_LOGIN[0]]
+    assert message["Subject"] == EXPECTED["de"]["subject"]
+    assert "Gesamtbetrag: 46,40 €" in _text(message)
+
+
+@pytest.mark.usefixtures("trusted_ca")
+async def test_refused_smtp_login_is_dead_lettered_with_the_smtp_code(
+    crm: CrmHarness, certificate: Certificate
+) -> None:
+    async with smtp_server("starttls", certificate) as (inbox, port):
+        service = crm.service(
+            smtp_port=port,
+            smtp_security="starttls",
+            smtp_login=(SMTP_LOGIN[0], "not-the-password"),
+        )
+        async with crm.running(service):
+            await crm.send(placed("ord-1"))
+            [letter] = await crm.wait_for_dead_letters()
+
+    assert inbox.messages == []
+    assert inbox.logins == []
+    assert letter.reason == "permanent"
+    assert letter.error_message is not None
+    assert "SMTP 535" in letter.error_message
+    assert await crm.events(OrderConfirmationSent) == []
 
 
 async def test_refused_address_is_recorded_and_dead_lettered_not_retried(

@@ -199,6 +199,15 @@ async def test_without_a_crm_the_own_store_keeps_the_customer(
         await crm.send(placed("ord-1"))
         await crm.wait_for_events(CustomerUpserted)
 
+        async def upsert_handled() -> bool:
+            rows = await crm.fetch(
+                "SELECT count(*) AS n FROM inbox WHERE subscription LIKE $1",
+                "%.customer.upserted.v1",
+            )
+            return bool(rows[0]["n"])
+
+        await eventually(upsert_handled)
+
     assert await crm.count("customers") == 1
     assert await crm.events(ContactSyncRequested) == []
     assert await crm.count("crm_links") == 0

@@ -31,15 +31,15 @@ Message-ID only once.
 
 CRM sync
 --------
-Every change of a customer queues, besides `customer.upserted.v1`, one
-internal `crm.contact_sync_requested.v1` per configured CRM, in the same
-transaction. `sync_contact` handles each: an outage of one CRM retries only
-that CRM's sync, and a record one CRM refuses is dead-lettered for that CRM
-alone, while the others are kept up to date. The handler holds the
-customer's contact in that CRM (an advisory lock), so two syncs of one new
-customer run one after the other and the second updates what the first
-created; it also keeps the customer from being erased halfway. Every
-adapter upserts, so repeating a sync is safe. With no CRM configured
+`request_contact_syncs` handles crm's own `customer.upserted.v1` and queues
+one internal `crm.contact_sync_requested.v1` per configured CRM, which
+`sync_contact` handles: an outage of one CRM retries only that CRM's sync,
+and a record one CRM refuses is dead-lettered for that CRM alone, while the
+others are kept up to date; nothing of the upsert is redone. The handler
+holds the customer's contact in that CRM (an advisory lock), so two syncs
+of one new customer run one after the other and the second updates what
+the first created; it also keeps the customer from being erased halfway.
+Every adapter upserts, so repeating a sync is safe. With no CRM configured
 nothing is queued: the own store is the CRM.
 
 Erasure
@@ -131,7 +131,7 @@ class CrmHandlers:
         if not await store.record_order(uow.conn, record.customer_id, order):
             log.info("order.already_recorded", order_id=order.order_id)
             return
-        self._announce(uow, upsert, order.order_id)
+        _announce(uow, upsert, order.order_id)
         await self._record_confirmation(order, record, uow)
 
     async def update_customer_from_order(
@@ -151,7 +151,7 @@ class CrmHandlers:
         await store.assign_order(
             uow.conn, update.shop_id, update.order_id, record.customer_id
         )
-        self._announce(uow, upsert, update.order_id)
+        _announce(uow, upsert, update.order_id)
 
     async def record_refund(
         self, event: Envelope[OrderRefunded], uow: UnitOfWork
@@ -239,6 +239,20 @@ class CrmHandlers:
             )
         log.error("order_confirmation.rejected", order_id=due.order_id)
 
+    async def request_contact_syncs(
+        self, event: Envelope[CustomerUpserted], uow: UnitOfWork
+    ) -> None:
+        """Queue a sync of the changed customer for each configured CRM."""
+        customer = event.payload
+        for crm in self.crms:
+            uow.emit(
+                ContactSyncRequested(
+                    shop_id=customer.shop_id,
+                    customer_id=customer.customer_id,
+                    crm=crm.name,
+                )
+            )
+
     async def sync_contact(
         self, event: Envelope[ContactSyncRequested], uow: UnitOfWork
     ) -> None:
@@ -298,32 +312,6 @@ class CrmHandlers:
             self.mailer.path_for(stub).unlink(missing_ok=True)
         log.info("mail_copies.erased", customer_id=customer_id)
 
-    def _announce(self, uow: UnitOfWork, upsert: CustomerUpsert, order_id: str) -> None:
-        record = upsert.record
-        uow.emit(
-            CustomerUpserted(
-                shop_id=record.shop_id,
-                customer_id=record.customer_id,
-                created=upsert.created,
-                customer=record.customer,
-                order_id=order_id,
-            )
-        )
-        for crm in self.crms:
-            uow.emit(
-                ContactSyncRequested(
-                    shop_id=record.shop_id,
-                    customer_id=record.customer_id,
-                    crm=crm.name,
-                )
-            )
-        log.info(
-            "customer.upserted",
-            customer_id=record.customer_id,
-            order_id=order_id,
-            created=upsert.created,
-        )
-
     def _crm_named(self, name: str) -> CrmAdapter | None:
         return next((crm for crm in self.crms if crm.name == name), None)
 
@@ -359,6 +347,25 @@ async def erase_customer(
         log.info("customer.erased", customer_id=record.customer_id)
 
     return [record.customer_id for record in records]
+
+
+def _announce(uow: UnitOfWork, upsert: CustomerUpsert, order_id: str) -> None:
+    record = upsert.record
+    uow.emit(
+        CustomerUpserted(
+            shop_id=record.shop_id,
+            customer_id=record.customer_id,
+            created=upsert.created,
+            customer=record.customer,
+            order_id=order_id,
+        )
+    )
+    log.info(
+        "customer.upserted",
+        customer_id=record.customer_id,
+        order_id=order_id,
+        created=upsert.created,
+    )
 
 
 def _log_crm_missing(event: str, customer_id: str, crm: str) -> None:

@@ -75,6 +75,7 @@ def create_service(
     service.subscribe(OrderRefunded, handlers.record_refund)
     service.subscribe(OrderCancelled, handlers.record_cancellation)
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)
+    service.subscribe(CustomerUpserted, handlers.request_contact_syncs)
     service.subscribe(ContactSyncRequested, handlers.sync_contact)
     service.subscribe(ContactErasureRequested, handlers.erase_crm_contact)
     service.subscribe(CustomerErased, handlers.erase_mail_copies)
