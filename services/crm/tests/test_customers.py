@@ -56,10 +56,11 @@ async def test_orders_of_one_normalised_email_share_one_customer(
 
 
 async def test_two_first_orders_at_once_make_one_customer(crm: CrmHarness) -> None:
-    service = crm.service(prefetch=10)
-    async with crm.running(service):
+    replicas = [crm.service(prefetch=10), crm.service(prefetch=10)]
+    async with crm.running(replicas[0]), crm.running(replicas[1]):
         await asyncio.gather(
-            crm.send(placed("ord-1")), crm.send(placed("ord-2", minutes_later=1))
+            crm.send(placed("ord-1", email="Ada@Example.com")),
+            crm.send(placed("ord-2", email="ADA@example.com", minutes_later=1)),
         )
         events = await crm.wait_for_events(CustomerUpserted, 2)
 
@@ -78,15 +79,21 @@ async def test_concurrent_upserts_of_a_new_customer_wait_and_update(
     first = await asyncpg.connect(crm.database_url, server_settings=settings)
     second = await asyncpg.connect(crm.database_url, server_settings=settings)
     order = EXAMPLE_ORDER
+
+    async def second_waits_for_the_first() -> bool:
+        rows = await crm.fetch(
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1",
+            second.get_server_pid(),
+        )
+        return bool(rows[0]["wait_event_type"] == "Lock")
+
     try:
         async with first.transaction():
             made = await store.upsert_customer(
                 first, order.shop_id, order.customer, order.placed_at
             )
-            racing = asyncio.create_task(
-                _upsert_in_transaction(second, order.placed_at)
-            )
-            await asyncio.sleep(0.3)
+            racing = asyncio.create_task(_upsert_in_transaction(second))
+            await eventually(second_waits_for_the_first)
             assert not racing.done()
         updated = await racing
     finally:
@@ -100,9 +107,7 @@ async def test_concurrent_upserts_of_a_new_customer_wait_and_update(
     assert updated.record.customer_id == made.record.customer_id
 
 
-async def _upsert_in_transaction(
-    conn: asyncpg.Connection, as_of: object
-) -> CustomerUpsert | None:
+async def _upsert_in_transaction(conn: asyncpg.Connection) -> CustomerUpsert | None:
     order = EXAMPLE_ORDER
     async with conn.transaction():
         return await store.upsert_customer(
