@@ -7,11 +7,15 @@ from collections.abc import AsyncIterator
 import pytest
 from orders_fakes import (
     API_KEY,
+    API_OLD_KEY,
     GUMROAD_KEY,
+    GUMROAD_OLD_KEY,
     SHOPIFY_KEY,
     SHOPIFY_OLD_KEY,
     STRIPE_KEY,
+    STRIPE_OLD_KEY,
     WOOCOMMERCE_KEY,
+    WOOCOMMERCE_OLD_KEY,
 )
 from orders_harness import OrdersHarness
 
@@ -32,9 +36,13 @@ async def orders(amqp_url: str, database_url: str) -> AsyncIterator[OrdersHarnes
         shopify_secret=SHOPIFY_KEY,
         shopify_secret_previous=SHOPIFY_OLD_KEY,
         woocommerce_secret=WOOCOMMERCE_KEY,
+        woocommerce_secret_previous=WOOCOMMERCE_OLD_KEY,
         gumroad_secret=GUMROAD_KEY,
+        gumroad_secret_previous=GUMROAD_OLD_KEY,
         stripe_secret=STRIPE_KEY,
+        stripe_secret_previous=STRIPE_OLD_KEY,
         api_key=API_KEY,
+        api_key_previous=API_OLD_KEY,
     )
     service = create_service(settings)
     harness = OrdersHarness(service, database_url)

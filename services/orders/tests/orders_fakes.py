@@ -14,9 +14,13 @@ from typing import Any
 SHOPIFY_KEY = "shopify-current-secret"
 SHOPIFY_OLD_KEY = "shopify-previous-secret"
 WOOCOMMERCE_KEY = "woocommerce-secret"
+WOOCOMMERCE_OLD_KEY = "woocommerce-previous-secret"
 GUMROAD_KEY = "gumroad-url-secret"
+GUMROAD_OLD_KEY = "gumroad-previous-url-secret"
 STRIPE_KEY = "whsec_stripe-test-secret"
+STRIPE_OLD_KEY = "whsec_stripe-previous-secret"
 API_KEY = "generic-api-key"
+API_OLD_KEY = "generic-previous-api-key"
 SHOP_DOMAIN = "example.myshopify.com"
 
 _numbers = itertools.count(1001)
@@ -193,16 +197,20 @@ def shopify_headers(
     topic: str = "orders/create",
     *,
     webhook_id: str | None = None,
+    event_id: str | None = None,
     key: str = SHOPIFY_KEY,
 ) -> dict[str, str]:
+    """The headers of a delivery; a retry repeats its webhook and event id."""
     digest = hmac.new(key.encode(), body, hashlib.sha256).digest()
+    webhook_id = webhook_id or f"wh-{next_number()}-{time.time_ns()}"
     return {
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
         "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
         "X-Shopify-Shop-Domain": SHOP_DOMAIN,
         "X-Shopify-API-Version": "2025-10",
-        "X-Shopify-Webhook-Id": webhook_id or f"wh-{next_number()}-{time.time_ns()}",
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Event-Id": event_id or f"event-{webhook_id}",
         "X-Shopify-Triggered-At": "2026-03-01T09:15:02.123Z",
     }
 
@@ -437,38 +445,68 @@ def stripe_session_event(**session: Any) -> dict[str, Any]:
         },
     }
     values.update(session)
+    return stripe_event("checkout.session.completed", values, created=1772356510)
+
+
+def stripe_event(
+    event_type: str, data: dict[str, Any], created: int = 1772442900
+) -> dict[str, Any]:
+    """An event as Stripe posts it to an endpoint, around its object."""
     return {
-        "id": f"evt_1Q{number}",
+        "id": f"evt_1R{next_number()}",
         "object": "event",
         "api_version": "2025-09-30",
-        "created": 1772356510,
+        "created": created,
         "livemode": False,
-        "type": "checkout.session.completed",
-        "data": {"object": values},
+        "pending_webhooks": 1,
+        "type": event_type,
+        "data": {"object": data},
+    }
+
+
+def stripe_refund(payment_intent: str, refund_id: str, amount: int) -> dict[str, Any]:
+    return {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "charge": f"ch_{payment_intent.removeprefix('pi_')}",
+        "currency": "eur",
+        "payment_intent": payment_intent,
+        "created": 1772442900,
+        "reason": "requested_by_customer",
+        "status": "succeeded",
     }
 
 
 def stripe_refund_event(
     payment_intent: str, refund_id: str, amount: int
 ) -> dict[str, Any]:
-    return {
-        "id": f"evt_1R{next_number()}",
-        "object": "event",
-        "created": 1772442900,
-        "type": "refund.created",
-        "data": {
-            "object": {
-                "id": refund_id,
-                "object": "refund",
-                "amount": amount,
-                "currency": "eur",
-                "payment_intent": payment_intent,
-                "created": 1772442900,
-                "reason": "requested_by_customer",
-                "status": "succeeded",
-            }
+    return stripe_event(
+        "refund.created", stripe_refund(payment_intent, refund_id, amount)
+    )
+
+
+def stripe_charge_refunded_event(
+    payment_intent: str, refunds: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """`charge.refunded` as API versions before 2022-11-15 send it, refunds listed."""
+    refunded = sum(refund["amount"] for refund in refunds)
+    charge = {
+        "id": f"ch_{payment_intent.removeprefix('pi_')}",
+        "object": "charge",
+        "amount": 5831,
+        "amount_refunded": refunded,
+        "currency": "eur",
+        "payment_intent": payment_intent,
+        "refunded": refunded == 5831,
+        "refunds": {
+            "object": "list",
+            "data": refunds,
+            "has_more": False,
+            "total_count": len(refunds),
         },
     }
+    return stripe_event("charge.refunded", charge)
 
 
 def stripe_headers(

@@ -7,11 +7,22 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import httpx
+from orders_fakes import (
+    API_KEY,
+    GUMROAD_KEY,
+    encode,
+    shopify_headers,
+    stripe_headers,
+    woocommerce_headers,
+)
 
 from orderflow.backbone.service import Service
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class OrdersHarness:
@@ -41,6 +52,51 @@ class OrdersHarness:
     ) -> httpx.Response:
         assert self.client is not None
         return await self.client.post(path, content=body, headers=headers)
+
+    async def accepted(
+        self, path: str, body: bytes, headers: dict[str, str]
+    ) -> dict[str, Any]:
+        """Post a delivery that must be accepted; its receipt."""
+        response = await self.post(path, body, headers)
+        assert response.status_code == 200, response.text
+        receipt: dict[str, Any] = response.json()
+        return receipt
+
+    async def shopify(
+        self, payload: dict[str, Any], topic: str = "orders/create", **kw: str
+    ) -> dict[str, Any]:
+        body = encode(payload)
+        headers = shopify_headers(body, topic, **kw)
+        return await self.accepted("/webhooks/shopify", body, headers)
+
+    async def woocommerce(
+        self, payload: dict[str, Any], topic: str = "order.created", **kw: str
+    ) -> dict[str, Any]:
+        body = encode(payload)
+        headers = woocommerce_headers(body, topic, **kw)
+        return await self.accepted("/webhooks/woocommerce", body, headers)
+
+    async def stripe(self, event: dict[str, Any]) -> dict[str, Any]:
+        body = encode(event)
+        return await self.accepted("/webhooks/stripe", body, stripe_headers(body))
+
+    async def gumroad(
+        self, fields: dict[str, str], secret: str = GUMROAD_KEY
+    ) -> dict[str, Any]:
+        path = f"/webhooks/gumroad?secret={secret}"
+        return await self.accepted(path, urlencode(fields).encode(), FORM)
+
+    async def api(
+        self, order: dict[str, Any], key: str = API_KEY, **headers: str
+    ) -> dict[str, Any]:
+        body = encode(order)
+        sent = {"X-Api-Key": key, "Content-Type": "application/json"} | headers
+        return await self.accepted("/orders", body, sent)
+
+    async def count(self, table: str) -> int:
+        """How many rows a table of the service holds."""
+        [row] = await self.fetch(f"SELECT count(*) AS n FROM {table}")
+        return int(row["n"])
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         async with self.service.pool.acquire() as conn:

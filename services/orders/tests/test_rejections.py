@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 from orders_fakes import encode, shopify_headers, shopify_order
 from orders_harness import OrdersHarness
@@ -30,9 +31,9 @@ async def test_malformed_json_is_400_with_a_log_line_naming_the_delivery(
     assert response.status_code == 400
     assert response.json()["error"] == "malformed_body"
     [line] = [log for log in logs if log["event"] == "delivery.rejected"]
-    assert line["delivery_id"] == headers["X-Shopify-Webhook-Id"]
+    assert line["delivery_id"] == headers["X-Shopify-Event-Id"]
     assert line["status"] == 400
-    assert not await _stored(orders, headers["X-Shopify-Webhook-Id"])
+    assert not await _stored(orders, headers["X-Shopify-Event-Id"])
 
 
 async def test_payload_that_does_not_fit_is_422_with_the_field_paths(
@@ -49,7 +50,7 @@ async def test_payload_that_does_not_fit_is_422_with_the_field_paths(
     assert response.status_code == 422
     paths = [field["path"] for field in response.json()["fields"]]
     assert paths == ["currency", "line_items.1.quantity"]
-    assert not await _stored(orders, headers["X-Shopify-Webhook-Id"])
+    assert not await _stored(orders, headers["X-Shopify-Event-Id"])
 
 
 async def test_order_that_breaks_the_contract_is_422(orders: OrdersHarness) -> None:
@@ -64,28 +65,55 @@ async def test_order_that_breaks_the_contract_is_422(orders: OrdersHarness) -> N
 async def test_body_over_one_mebibyte_is_413(orders: OrdersHarness) -> None:
     padding = "x" * (1024 * 1024)
     body = encode(shopify_order(note=padding))
+    headers = shopify_headers(body)
+    before = await orders.count("deliveries")
 
-    response = await orders.post(PATH, body, shopify_headers(body))
+    with capture_logs() as logs:
+        response = await orders.post(PATH, body, headers)
 
     assert response.status_code == 413
     assert response.json()["error"] == "body_too_large"
+    [line] = [log for log in logs if log["event"] == "delivery.rejected"]
+    assert line["delivery_id"] == headers["X-Shopify-Event-Id"]
+    assert await orders.count("deliveries") == before
+
+
+async def test_body_streamed_past_the_limit_is_413(orders: OrdersHarness) -> None:
+    assert orders.client is not None
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(17):
+            yield b" " * 65536
+
+    response = await orders.client.post(PATH, content=chunks())
+
+    assert response.status_code == 413
 
 
 async def test_unknown_platform_is_404(orders: OrdersHarness) -> None:
-    response = await orders.post("/webhooks/magento", b"{}", {})
+    with capture_logs() as logs:
+        response = await orders.post(
+            "/webhooks/magento", b"{}", {"X-Shopify-Webhook-Id": "wh-lost"}
+        )
 
     assert response.status_code == 404
     assert "magento" in response.json()["message"]
+    [line] = [log for log in logs if log["event"] == "delivery.rejected"]
+    assert (line["status"], line["delivery_id"]) == (404, "wh-lost")
 
 
 async def test_wrong_method_is_405(orders: OrdersHarness) -> None:
     assert orders.client is not None
 
-    response = await orders.client.get(PATH)
+    with capture_logs() as logs:
+        response = await orders.client.get(PATH)
 
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.json()["error"] == "method_not_allowed"
+    assert "POST" in response.json()["message"]
+    [line] = [log for log in logs if log["event"] == "delivery.rejected"]
+    assert (line["status"], line["path"], line["method"]) == (405, PATH, "GET")
 
 
 async def test_missing_signature_is_401(orders: OrdersHarness) -> None:

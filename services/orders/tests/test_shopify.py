@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from orders_fakes import (
-    SHOPIFY_OLD_KEY,
     changed,
     encode,
     shopify_headers,
@@ -225,31 +224,6 @@ async def test_cancellation_is_emitted_once(orders: OrdersHarness) -> None:
     assert events[1][1]["reason"] == "customer"
 
 
-async def test_previous_secret_is_accepted_during_rotation(
-    orders: OrdersHarness,
-) -> None:
-    receipt = await _send(orders, shopify_order(), key=SHOPIFY_OLD_KEY)
-
-    assert receipt["status"] == "placed"
-
-
-async def test_wrong_signature_is_refused_and_stores_nothing(
-    orders: OrdersHarness,
-) -> None:
-    body = encode(shopify_order())
-    headers = shopify_headers(body, key="someone-else")
-
-    response = await orders.post(PATH, body, headers)
-
-    assert response.status_code == 401
-    assert response.json()["error"] == "not_authentic"
-    rows = await orders.fetch(
-        "SELECT 1 FROM deliveries WHERE delivery_id = $1",
-        headers["X-Shopify-Webhook-Id"],
-    )
-    assert rows == []
-
-
 async def test_topic_not_about_orders_is_ignored(orders: OrdersHarness) -> None:
     body = b'{"id": 1, "title": "A product"}'
 
@@ -270,3 +244,69 @@ async def test_early_update_older_than_the_placed_figures_is_stale(
 
     assert await orders.event_types(placed["order_id"]) == ["order.placed.v1"]
     assert await orders.deliveries(placed["order_id"]) == ["pending", "placed"]
+
+
+async def test_delivery_with_a_seen_event_id_is_a_duplicate(
+    orders: OrdersHarness,
+) -> None:
+    order = shopify_order()
+    placed = await orders.shopify(order)
+    paid = changed(order, note="paid", updated_at="2026-03-01T10:20:00+01:00")
+
+    first = await orders.shopify(paid, "orders/updated", event_id="event-paid-1")
+    again = await orders.shopify(paid, "orders/updated", event_id="event-paid-1")
+
+    assert (first["status"], again["status"]) == ("applied", "duplicate")
+    assert again["delivery_id"] == "event-paid-1"
+    assert await orders.deliveries(placed["order_id"]) == ["placed", "applied"]
+
+
+async def test_refund_that_moved_no_money_is_noted(orders: OrdersHarness) -> None:
+    order = shopify_order()
+    placed = await orders.shopify(order)
+    restock = shopify_refund(order, 7001, "0.00") | {"transactions": []}
+
+    receipt = await orders.shopify(restock, "refunds/create")
+
+    assert receipt["status"] == "noted"
+    assert await orders.event_types(placed["order_id"]) == ["order.placed.v1"]
+
+
+async def test_refund_of_shipping_names_the_shipping_part(
+    orders: OrdersHarness,
+) -> None:
+    order = shopify_order()
+    placed = await orders.shopify(order)
+    refund = shopify_refund(order, 8001, "16.90") | {
+        "order_adjustments": [
+            {
+                "id": 8101,
+                "order_id": order["id"],
+                "refund_id": 8001,
+                "amount": "-4.12",
+                "tax_amount": "-0.78",
+                "kind": "shipping_refund",
+                "reason": "Shipping refund",
+            }
+        ]
+    }
+
+    await orders.shopify(refund, "refunds/create")
+
+    [_, (_, refunded)] = await orders.events(placed["order_id"])
+    assert refunded["amount"] == "16.90"
+    assert refunded["shipping"] == "4.90"
+    assert refunded["lines"] == [
+        {"line_id": str(order["line_items"][0]["id"]), "quantity": 1, "amount": "12.00"}
+    ]
+
+
+async def test_nul_in_the_customers_note_is_dropped(orders: OrdersHarness) -> None:
+    receipt = await orders.shopify(shopify_order(note="Bitte\u0000 klingeln"))
+
+    [(_, placed)] = await orders.events(receipt["order_id"])
+    assert placed["note"] == "Bitte klingeln"
+    [row] = await orders.fetch(
+        "SELECT body FROM deliveries WHERE order_id = $1::uuid", receipt["order_id"]
+    )
+    assert b"\\u0000" in row["body"]

@@ -29,6 +29,20 @@ from orderflow.orders.settings import Settings
 Headers = Mapping[str, str]
 Authenticate = Callable[[Headers, Mapping[str, str], bytes], None]
 
+SHOPIFY_DELIVERY = ("x-shopify-event-id", "x-shopify-webhook-id")
+WOOCOMMERCE_DELIVERY = ("x-wc-webhook-delivery-id",)
+API_DELIVERY = ("idempotency-key",)
+DELIVERY_HEADERS = SHOPIFY_DELIVERY + WOOCOMMERCE_DELIVERY + API_DELIVERY
+
+
+def delivery_id_in(headers: Headers) -> str | None:
+    """The delivery id in whichever platform's header carries one."""
+    return next(filter(None, map(headers.get, DELIVERY_HEADERS)), None)
+
+
+def _unclaimed(_: bytes) -> str | None:
+    return None
+
 
 @dataclass(frozen=True)
 class Webhook:
@@ -37,12 +51,16 @@ class Webhook:
     platform: Platform
     authenticate: Authenticate
     normalise: Normalise
-    delivery_header: str | None = None
+    delivery_headers: tuple[str, ...] = ()
+    claimed_id: Callable[[bytes], str | None] = _unclaimed
     is_ping: Callable[[Headers, bytes], bool] | None = None
 
-    def delivery_id(self, headers: Headers) -> str | None:
-        """The delivery id in the headers, for the log line of a rejection."""
-        return headers.get(self.delivery_header) if self.delivery_header else None
+    def delivery_id(self, headers: Headers, body: bytes = b"") -> str | None:
+        """The delivery id for a log line: in the headers, or as the body has it."""
+        for name in self.delivery_headers:
+            if value := headers.get(name):
+                return value
+        return self.claimed_id(body) if body else None
 
 
 @dataclass(frozen=True)
@@ -86,20 +104,26 @@ def webhooks(settings: Settings) -> dict[str, Webhook]:
             Platform.SHOPIFY,
             signed("shopify", "x-shopify-hmac-sha256"),
             shopify.normalise,
-            delivery_header="x-shopify-webhook-id",
+            delivery_headers=SHOPIFY_DELIVERY,
         ),
         "woocommerce": Webhook(
             Platform.WOOCOMMERCE,
             signed("woocommerce", "x-wc-webhook-signature"),
             woocommerce.normalise,
-            delivery_header="x-wc-webhook-delivery-id",
+            delivery_headers=WOOCOMMERCE_DELIVERY,
             is_ping=woocommerce.is_ping,
         ),
-        "gumroad": Webhook(Platform.GUMROAD, gumroad_url, gumroad.normalise),
+        "gumroad": Webhook(
+            Platform.GUMROAD,
+            gumroad_url,
+            gumroad.normalise,
+            claimed_id=gumroad.delivery_id,
+        ),
         "stripe": Webhook(
             Platform.STRIPE,
             stripe_signed,
             stripe.normalise_for(settings.stripe_account),
+            claimed_id=stripe.event_id,
         ),
     }
 
@@ -115,7 +139,7 @@ class Intake:
             Platform.GENERIC,
             self.authenticate_api,
             generic.normalise,
-            delivery_header="idempotency-key",
+            delivery_headers=API_DELIVERY,
         )
         self._writer: GroupCommit[Delivery, Outcome] = GroupCommit(
             self._commit,
@@ -145,7 +169,7 @@ class Intake:
         webhook.authenticate(headers, query, body)
         delivery = webhook.normalise(headers, body, datetime.now(UTC))
         if delivery is None:
-            return Receipt("ignored", delivery_id=webhook.delivery_id(headers))
+            return Receipt("ignored", delivery_id=webhook.delivery_id(headers, body))
         outcome = await self._writer.submit(delivery)
         return Receipt(outcome, delivery.delivery_id, delivery.order_id)
 

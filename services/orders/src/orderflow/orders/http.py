@@ -28,7 +28,7 @@ from orderflow.orders.errors import (
     OrdersError,
     UnknownPlatform,
 )
-from orderflow.orders.handlers import Intake, Receipt, Webhook
+from orderflow.orders.handlers import Intake, Receipt, Webhook, delivery_id_in
 
 log = get_logger(__name__)
 
@@ -52,6 +52,7 @@ def intake_route(limit: int) -> type[APIRoute]:
 
             async def answer(request: Request) -> Response:
                 started = time.perf_counter()
+                request.state.delivery_id = delivery_id_in(request.headers)
                 try:
                     limited = Request(request.scope, _limited(request, limit))
                     return await handler(limited)
@@ -66,7 +67,8 @@ def intake_route(limit: int) -> type[APIRoute]:
 
         async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
             if self.methods and scope["method"] not in self.methods:
-                await _method_not_allowed(sorted(self.methods))(scope, receive, send)
+                refusal = _method_not_allowed(Request(scope), sorted(self.methods))
+                await refusal(scope, receive, send)
                 return
             await super().handle(scope, receive, send)
 
@@ -91,8 +93,15 @@ def _limited(request: Request, limit: int) -> Receive:
     return receive
 
 
-def _method_not_allowed(allowed: list[str]) -> Response:
-    log.warning("delivery.rejected", status=405, error="method_not_allowed")
+def _method_not_allowed(request: Request, allowed: list[str]) -> Response:
+    log.warning(
+        "delivery.rejected",
+        path=request.url.path,
+        method=request.method,
+        delivery_id=delivery_id_in(request.headers),
+        status=405,
+        error="method_not_allowed",
+    )
     return JSONResponse(
         {
             "error": "method_not_allowed",
@@ -151,9 +160,13 @@ def _webhook_endpoint(intake: Intake, webhook: Webhook) -> Endpoint:
         started = time.perf_counter()
         request.state.delivery_id = webhook.delivery_id(request.headers)
         body = await request.body()
-        receipt = await intake.take(
-            webhook, request.headers, request.query_params, body
-        )
+        try:
+            receipt = await intake.take(
+                webhook, request.headers, request.query_params, body
+            )
+        except OrdersError:
+            request.state.delivery_id = webhook.delivery_id(request.headers, body)
+            raise
         return _accepted(webhook.platform.value, receipt, started)
 
     take_delivery.__doc__ = (

@@ -1,11 +1,11 @@
 """Gumroad's sale pings, normalised.
 
 Gumroad posts a form, unsigned; the secret in the ping URL authenticates
-it. A sale places an order; a ping for a refunded sale (resource `refund`,
-or `refunded=true`) refunds it in full. Other resources (disputes,
-subscription changes) are acknowledged and ignored. Gumroad gives no
-delivery id, so the resource and the sale id stand for one: a ping sent
-again is recognised.
+it. A sale places an order; a ping for a refunded sale (resource `refund`
+with `refunded=true`, or a sale ping with `refunded=true`) refunds it in
+full. Pings about anything else (disputes, subscriptions) carry no sale and
+are acknowledged and ignored. Gumroad gives no delivery id, so the resource
+and the sale id stand for one: a ping sent again is recognised.
 
 Prices are US cents and include any VAT that Gumroad collected; a sale with
 shipping information is a physical product, any other a digital one.
@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import AliasChoices, AwareDatetime, BeforeValidator, Field
 
 from orderflow.contracts import (
     FinancialStatus,
@@ -34,11 +34,19 @@ from orderflow.contracts import (
     shop_id,
 )
 from orderflow.orders.domain.deliveries import Delivery, OrderKey
-from orderflow.orders.domain.payloads import PlatformModel, build, read_fields, text
+from orderflow.orders.domain.payloads import (
+    PlatformModel,
+    build,
+    read_fields,
+    text,
+    unit_price,
+    without_nul,
+)
 from orderflow.orders.errors import MalformedBody
 
 CURRENCY = "USD"
-_IGNORED = {"dispute", "dispute_won", "cancellation", "subscription_updated"}
+SALE = "sale"
+REFUND = "refund"
 _COUNTRIES = {
     "australia": "AU", "austria": "AT", "belgium": "BE", "brazil": "BR",
     "bulgaria": "BG", "canada": "CA", "croatia": "HR", "cyprus": "CY",
@@ -58,8 +66,12 @@ Flag = Annotated[bool, BeforeValidator(lambda value: str(value).lower() == "true
 
 
 class _Shipping(PlatformModel):
-    name: str | None = None
-    street: str | None = None
+    name: str | None = Field(
+        default=None, validation_alias=AliasChoices("full_name", "name")
+    )
+    street: str | None = Field(
+        default=None, validation_alias=AliasChoices("street_address", "street")
+    )
     zip_code: str | None = None
     city: str | None = None
     state: str | None = None
@@ -83,7 +95,6 @@ class _Sale(PlatformModel):
     can_contact: Flag | None = None
     refunded: Flag = False
     test: Flag = False
-    resource_name: str = "sale"
     shipping_information: _Shipping | None = None
 
 
@@ -91,19 +102,41 @@ def normalise(
     headers: Mapping[str, str], body: bytes, received_at: datetime
 ) -> Delivery | None:
     """The delivery a Gumroad ping brings; None for resources not about sales."""
-    sale = read_fields(_Sale, _form(body))
-    if sale.resource_name in _IGNORED:
+    fields = _form(body)
+    resource = fields.get("resource_name") or SALE
+    if resource not in (SALE, REFUND):
         return None
+    sale = read_fields(_Sale, fields)
     key = OrderKey(shop_id(Platform.GUMROAD, sale.seller_id), sale.sale_id)
-    if sale.resource_name == "refund" or sale.refunded:
-        delivery_id = f"refund:{sale.sale_id}"
-        refund = _refunded(key, sale, received_at)
-        return Delivery(
-            Platform.GUMROAD, delivery_id, "refund", key, body, changes=(refund,)
-        )
+    if resource == REFUND or sale.refunded:
+        return _refund(key, sale, body, received_at)
     placed = _placed(key, sale)
     delivery_id = f"sale:{sale.sale_id}"
-    return Delivery(Platform.GUMROAD, delivery_id, "sale", key, body, placed=placed)
+    return Delivery(Platform.GUMROAD, delivery_id, SALE, key, body, placed=placed)
+
+
+def delivery_id(body: bytes) -> str | None:
+    """The resource and sale that a ping names, for the log line of a rejection."""
+    try:
+        fields = _form(body)
+    except MalformedBody:
+        return None
+    sale_id = fields.get("sale_id")
+    if not isinstance(sale_id, str) or not sale_id:
+        return None
+    return f"{fields.get('resource_name') or SALE}:{sale_id}"
+
+
+def _refund(key: OrderKey, sale: _Sale, body: bytes, received_at: datetime) -> Delivery:
+    if not sale.refunded:
+        # NOTE: Gumroad pings a partial refund as `refunded=false` and says
+        # nothing of the amount. The ping is kept as it came; the refund in
+        # full follows with `refunded=true` once the rest is refunded.
+        delivery_id = f"partial-refund:{sale.sale_id}"
+        return Delivery(Platform.GUMROAD, delivery_id, REFUND, key, body)
+    refund = _refunded(key, sale, received_at)
+    delivery_id = f"refund:{sale.sale_id}"
+    return Delivery(Platform.GUMROAD, delivery_id, REFUND, key, body, changes=(refund,))
 
 
 def _form(body: bytes) -> dict[str, Any]:
@@ -113,7 +146,7 @@ def _form(body: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError):
         raise MalformedBody("the body is not a form") from None
     fields: dict[str, Any] = {}
-    for name, value in pairs:
+    for name, value in without_nul(pairs):
         outer, _, inner = name.partition("[")
         if inner.endswith("]"):
             nested = fields.setdefault(outer, {})
@@ -127,7 +160,6 @@ def _form(body: bytes) -> dict[str, Any]:
 def _placed(key: OrderKey, sale: _Sale) -> OrderPlaced:
     price = from_minor_units(sale.price, CURRENCY)
     shipping = from_minor_units(sale.shipping_rate, CURRENCY)
-    unit_price = price / sale.quantity
     kind = LineKind.PHYSICAL if sale.shipping_information else LineKind.DIGITAL
     totals = OrderTotals(
         subtotal=price,
@@ -161,7 +193,7 @@ def _placed(key: OrderKey, sale: _Sale) -> OrderPlaced:
                 "sku": text(sale.product_permalink),
                 "title": sale.product_name,
                 "quantity": sale.quantity,
-                "unit_price": unit_price,
+                "unit_price": unit_price(price, sale.quantity),
                 "total": price,
                 "kind": kind,
                 "product_id": sale.product_id,

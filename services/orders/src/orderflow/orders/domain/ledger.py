@@ -7,6 +7,8 @@ order, what each delivery does and which events it emits:
 
 - a delivery id seen before is a duplicate; so is a second placement of an
   order, whatever its delivery id;
+- a delivery that neither places nor changes an order (a refund that moved
+  no money, say) is noted: kept as it came, with no event;
 - a change to an order not yet placed waits, and is applied when the order
   arrives, in the order the platform stamped the changes;
 - an update no newer than the last one applied is stale, and one that
@@ -44,6 +46,7 @@ class Outcome(StrEnum):
     PLACED = "placed"
     APPLIED = "applied"
     PENDING = "pending"
+    NOTED = "noted"
     DUPLICATE = "duplicate"
     STALE = "stale"
 
@@ -118,6 +121,8 @@ class Ledger:
         self.seen.add(seen_key)
         if delivery.placed is not None:
             return self._place(delivery)
+        if not delivery.changes:
+            return Outcome.NOTED
         state = self.orders.get(delivery.key)
         if state is None:
             self._defer(position, delivery)

@@ -14,6 +14,7 @@ has one line for the whole session.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -47,6 +48,7 @@ PAYING = "checkout.session.async_payment_succeeded"
 FAILING = "checkout.session.async_payment_failed"
 REFUNDING = {"refund.created", "charge.refunded"}
 _PAID = {"paid", "no_payment_required"}
+_OBJECT = "data.object"
 
 
 class _Address(PlatformModel):
@@ -66,6 +68,8 @@ class _TaxId(PlatformModel):
 class _CustomerDetails(PlatformModel):
     email: str | None = None
     name: str | None = None
+    individual_name: str | None = None
+    business_name: str | None = None
     phone: str | None = None
     address: _Address | None = None
     tax_ids: list[_TaxId] = []
@@ -178,6 +182,16 @@ class _Event(PlatformModel):
     data: _Data
 
 
+def event_id(body: bytes) -> str | None:
+    """The event id that a body names, for the log line of a rejected delivery."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    found = event.get("id") if isinstance(event, dict) else None
+    return found if isinstance(found, str) else None
+
+
 def normalise_for(account: str) -> Normalise:
     """The normaliser of a Stripe account (named when events carry none)."""
 
@@ -193,7 +207,7 @@ def normalise_for(account: str) -> Normalise:
 
 def _delivery(event: _Event, shop: str, body: bytes) -> Delivery | None:
     if event.type in (PLACING, PAYING, FAILING):
-        session = read_fields(_Session, event.data.object)
+        session = read_fields(_Session, event.data.object, at=_OBJECT)
         key = OrderKey(shop, session.order_ref)
         if event.type == PLACING:
             placed = _placed(key, session)
@@ -309,7 +323,8 @@ def _line(item: _LineItem, currency: str, kind: LineKind) -> dict[str, Any]:
 
 def _customer(session: _Session) -> dict[str, Any]:
     details = session.customer_details or _CustomerDetails()
-    first, _, last = (details.name or "").strip().rpartition(" ")
+    name = details.individual_name or details.name or ""
+    first, _, last = name.strip().rpartition(" ")
     vat = next((t.value for t in details.tax_ids if t.type.endswith("_vat")), None)
     locale = session.locale if session.locale not in (None, "auto") else None
     return {
@@ -317,6 +332,7 @@ def _customer(session: _Session) -> dict[str, Any]:
         "email": text(details.email),
         "first_name": text(first) or text(last),
         "last_name": text(last) if first else None,
+        "company": text(details.business_name),
         "vat_id": vat,
         "phone": text(details.phone),
         "locale": locale,
@@ -369,9 +385,9 @@ def _payment_settled(key: OrderKey, session: _Session, event: _Event) -> Change:
 
 def _refunds(event: _Event) -> list[_Refund]:
     if event.type == "refund.created":
-        refund = read_fields(_Refund, event.data.object)
+        refund = read_fields(_Refund, event.data.object, at=_OBJECT)
         return [] if refund.status in ("failed", "canceled") else [refund]
-    charge = read_fields(_Charge, event.data.object)
+    charge = read_fields(_Charge, event.data.object, at=_OBJECT)
     refunds = charge.refunds.data if charge.refunds else []
     return [r for r in refunds if r.status not in ("failed", "canceled")]
 

@@ -6,14 +6,18 @@ each refund it lists that was not applied yet. Other topics are
 acknowledged and ignored. WooCommerce's creation ping (`webhook_id=<n>`,
 unsigned) is answered without storing anything.
 
-WooCommerce keeps line, discount and shipping figures without tax even when
-the shop enters prices with tax, so its totals are reported as tax added.
-Its order lines do not say whether a product is virtual: an order with
-shipping lines has physical lines, one without has digital lines.
+WooCommerce keeps line, fee, discount and shipping figures without tax even
+when the shop enters prices with tax, so its totals are reported as tax
+added. A fee (a surcharge, gift wrapping) is a line of its own; a negative
+fee is a discount. Order lines do not say whether a product is virtual: an
+order with shipping lines has physical lines, one without has digital lines.
+The customer's VAT number and language come from the order's meta data, as
+the common EU VAT plugins and WPML store them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -40,6 +44,7 @@ from orderflow.orders.domain.payloads import (
     read_json,
     text,
     total,
+    unit_price,
     update_from,
 )
 from orderflow.orders.errors import PayloadMisfit
@@ -47,8 +52,9 @@ from orderflow.orders.errors import PayloadMisfit
 PLACING = "order.created"
 UPDATING = "order.updated"
 _PING = re.compile(rb"^webhook_id=\d+$")
+_VAT_KEY = re.compile(r"(^|_)vat(_?(number|id|no))?$")
+_LANGUAGE_KEY = "wpml_language"
 _PAID_STATUSES = {"processing", "completed", "refunded"}
-_CENT = Decimal("0.0001")
 _PAID = {
     FinancialStatus.PAID,
     FinancialStatus.PARTIALLY_REFUNDED,
@@ -109,6 +115,13 @@ class _ShippingLine(PlatformModel):
     taxes: list[_LineTax] = []
 
 
+class _Fee(PlatformModel):
+    id: str
+    name: str
+    total: Money
+    taxes: list[_LineTax] = []
+
+
 class _Coupon(PlatformModel):
     code: str
     discount: Money
@@ -147,6 +160,7 @@ class _Order(PlatformModel):
     line_items: list[_LineItem] = Field(min_length=1)
     tax_lines: list[_TaxRate] = []
     shipping_lines: list[_ShippingLine] = []
+    fee_lines: list[_Fee] = []
     coupon_lines: list[_Coupon] = []
     refunds: list[_Refund] = []
     meta_data: list[_Meta] = []
@@ -164,7 +178,7 @@ def normalise(headers: Mapping[str, str], body: bytes, _: datetime) -> Delivery 
         return None
     source = urlsplit(_header(headers, "x-wc-webhook-source"))
     shop = shop_id(Platform.WOOCOMMERCE, source.hostname or source.path.strip("/"))
-    delivery_id = _header(headers, "x-wc-webhook-delivery-id")
+    delivery_id = _delivery_id(headers, body)
     order = read_json(_Order, body)
     key = OrderKey(shop, order.id)
     placed = _placed(key, order)
@@ -184,6 +198,15 @@ def normalise(headers: Mapping[str, str], body: bytes, _: datetime) -> Delivery 
     )
 
 
+def _delivery_id(headers: Mapping[str, str], body: bytes) -> str:
+    # NOTE: WooCommerce derives a delivery id from the webhook and the second
+    # it was sent in, so two orders sent within one second share it. With a
+    # digest of the body a delivery sent again is still one delivery, and two
+    # deliveries that share an id are still two.
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    return f"{_header(headers, 'x-wc-webhook-delivery-id')}:{digest}"
+
+
 def _header(headers: Mapping[str, str], name: str) -> str:
     value = headers.get(name, "").strip()
     if not value:
@@ -194,9 +217,12 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 def _placed(key: OrderKey, order: _Order) -> OrderPlaced:
     rates = {rate.rate_id: rate for rate in order.tax_lines}
     kind = LineKind.PHYSICAL if order.shipping_lines else LineKind.DIGITAL
+    fees = [fee for fee in order.fee_lines if fee.total > 0]
+    credits = [fee for fee in order.fee_lines if fee.total < 0]
     totals = OrderTotals(
-        subtotal=total(item.subtotal for item in order.line_items),
-        discounts=order.discount_total,
+        subtotal=total(item.subtotal for item in order.line_items)
+        + total(fee.total for fee in fees),
+        discounts=order.discount_total - total(fee.total for fee in credits),
         shipping=order.shipping_total,
         tax=order.total_tax,
         total=order.total,
@@ -215,11 +241,13 @@ def _placed(key: OrderKey, order: _Order) -> OrderPlaced:
         customer=_customer(order),
         billing_address=_address(order.billing),
         shipping_address=_address(order.shipping),
-        lines=[_line(item, rates, kind) for item in order.line_items],
+        lines=[_line(item, rates, kind) for item in order.line_items]
+        + [_fee_line(fee, rates, kind) for fee in fees],
         discounts=[
             {"code": coupon.code, "amount": coupon.discount}
             for coupon in order.coupon_lines
-        ],
+        ]
+        + [{"title": fee.name, "amount": -fee.total} for fee in credits],
         shipping_lines=[
             {
                 "title": line.method_title,
@@ -242,21 +270,30 @@ def _placed(key: OrderKey, order: _Order) -> OrderPlaced:
 def _line(
     item: _LineItem, rates: dict[str, _TaxRate], kind: LineKind
 ) -> dict[str, Any]:
-    unit_price = item.subtotal / item.quantity
-    if unit_price * item.quantity != item.subtotal:
-        unit_price = unit_price.quantize(_CENT)
     return {
         "line_id": item.id,
         "sku": text(item.sku),
         "title": item.name,
         "quantity": item.quantity,
-        "unit_price": unit_price,
+        "unit_price": unit_price(item.subtotal, item.quantity),
         "discount": item.subtotal - item.total,
         "taxes": _taxes(item.taxes, rates),
         "total": item.total,
         "kind": kind,
         "product_id": item.product_id,
         "variant_id": item.variation_id if item.variation_id != "0" else None,
+    }
+
+
+def _fee_line(fee: _Fee, rates: dict[str, _TaxRate], kind: LineKind) -> dict[str, Any]:
+    return {
+        "line_id": f"fee:{fee.id}",
+        "title": fee.name,
+        "quantity": 1,
+        "unit_price": fee.total,
+        "taxes": _taxes(fee.taxes, rates),
+        "total": fee.total,
+        "kind": kind,
     }
 
 
@@ -283,14 +320,23 @@ def _customer(order: _Order) -> dict[str, Any]:
         "company": text(billing.company),
         "vat_id": _vat_id(order.meta_data),
         "phone": text(billing.phone),
+        "locale": _meta_text(order.meta_data, _LANGUAGE_KEY),
     }
 
 
 def _vat_id(meta: list[_Meta]) -> str | None:
     for entry in meta:
-        name = entry.key.strip("_").lower()
-        if "vat" in name and isinstance(entry.value, str) and entry.value.strip():
-            return entry.value.strip()
+        name = re.sub(r"[\s-]+", "_", entry.key.strip().strip("_").lower())
+        value = text(entry.value) if isinstance(entry.value, str) else None
+        if value and _VAT_KEY.search(name):
+            return value
+    return None
+
+
+def _meta_text(meta: list[_Meta], key: str) -> str | None:
+    for entry in meta:
+        if entry.key == key and isinstance(entry.value, str):
+            return text(entry.value)
     return None
 
 
