@@ -13,6 +13,8 @@ from billing_flow import BillingUnderTest, billing_running, settle
 from billing_orders import order_placed
 from billing_pdf import embedded_xml, pdf_text, shows
 
+from orderflow.backbone.dead_letters import DeadLetter
+from orderflow.backbone.testing import dead_letters, eventually
 from orderflow.contracts import OrderCancelled, OrderRefunded, RefundedLine
 
 
@@ -115,6 +117,48 @@ async def test_refund_issues_credit_note_for_the_invoice(
         "SELECT status FROM payments WHERE order_id = $1", placed.order_id
     )
     assert rows[0]["status"] == "partially_refunded"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("46.41", "EUR"), ("10.00", "USD")], ids=["more", "USD"]
+)
+async def test_refund_the_payment_cannot_carry_is_dead_lettered_and_changes_nothing(
+    billing: BillingUnderTest, amount: str, currency: str
+) -> None:
+    placed = order_placed(paid=True)
+    await billing.wait_handled(await billing.publish(placed))
+    refund = OrderRefunded(
+        shop_id=placed.shop_id,
+        order_id=placed.order_id,
+        platform_order_id=placed.platform_order_id,
+        refund_id=f"too-much-{currency}",
+        refunded_at=datetime(2025, 3, 20, tzinfo=UTC),
+        amount=Decimal(amount),
+        currency=currency,
+        full=True,
+    )
+
+    sent = await billing.publish(refund)
+    letter = await _dead_letter_of(billing, str(sent.event_id))
+
+    assert letter.error_type == "RefundNotValid"
+    assert await billing.events("payment.refunded.v1", placed.order_id) == []
+    rows = await billing.fetch(
+        "SELECT status FROM payments WHERE order_id = $1", placed.order_id
+    )
+    assert rows[0]["status"] == "captured"
+
+
+async def _dead_letter_of(billing: BillingUnderTest, event_id: str) -> DeadLetter:
+    found: list[DeadLetter] = []
+
+    async def dead_lettered() -> bool:
+        letters = await dead_letters(billing.amqp_url, billing.database_url, "billing")
+        found[:] = [letter for letter in letters if letter.event_id == event_id]
+        return bool(found)
+
+    await eventually(dead_lettered)
+    return found[0]
 
 
 async def test_cancelled_unpaid_order_has_its_invoice_credited_once(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from billing_orders import VALID_FR_VAT_ID
 
+from orderflow.backbone.errors import is_transient
 from orderflow.billing.domain.tax import (
     LineAmount,
     TaxDecision,
@@ -17,7 +18,8 @@ from orderflow.billing.domain.tax import (
     sum_lines,
     tax_line,
 )
-from orderflow.billing.domain.vat_rates import standard_rate
+from orderflow.billing.domain.vat_rates import EU_COUNTRIES, standard_rate
+from orderflow.billing.errors import VatRateUnknown
 
 DAY = date(2025, 3, 14)
 
@@ -62,9 +64,39 @@ def test_rates_are_dated() -> None:
     assert standard_rate("FI", date(2024, 9, 1)) == Decimal("0.255")
 
 
-def test_rate_outside_the_eu_is_refused() -> None:
-    with pytest.raises(LookupError):
-        standard_rate("CH", DAY)
+@pytest.mark.parametrize(
+    ("country", "day"), [("CH", DAY), ("DE", date(2019, 12, 31))], ids=["CH", "2019"]
+)
+def test_rate_outside_the_eu_or_the_table_is_refused_for_good(
+    country: str, day: date
+) -> None:
+    with pytest.raises(VatRateUnknown) as refused:
+        standard_rate(country, day)
+
+    assert not is_transient(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("country", "before", "after", "changed_on"),
+    [
+        ("EE", "0.22", "0.24", date(2025, 7, 1)),
+        ("FI", "0.24", "0.255", date(2024, 9, 1)),
+        ("SK", "0.20", "0.23", date(2025, 1, 1)),
+        ("RO", "0.19", "0.21", date(2025, 8, 1)),
+    ],
+)
+def test_recent_changes_of_standard_rates_apply_from_their_day(
+    country: str, before: str, after: str, changed_on: date
+) -> None:
+    assert standard_rate(country, changed_on - timedelta(days=1)) == Decimal(before)
+    assert standard_rate(country, changed_on) == Decimal(after)
+
+
+def test_every_member_state_has_a_rate_today() -> None:
+    today = date(2026, 12, 1)
+
+    assert len(EU_COUNTRIES) == 27
+    assert all(Decimal("0.15") <= standard_rate(c, today) for c in EU_COUNTRIES)
 
 
 def test_price_with_tax_included_is_split_per_line() -> None:

@@ -17,6 +17,8 @@ BillingError                   root; carries ids only, never personal data
 
 from __future__ import annotations
 
+from datetime import date
+
 from orderflow.backbone.errors import OrderflowError, PermanentError, TransientError
 
 
@@ -61,3 +63,21 @@ class WebhookMalformed(BillingError, PermanentError):
         super().__init__(f"Stripe event {event_id} ({event_type}) is malformed")
         self.event_id = event_id
         self.event_type = event_type
+
+
+class RefundNotValid(BillingError, PermanentError):
+    """A refund that the order's payment cannot carry."""
+
+    def __init__(self, order_id: str, refund_id: str, why: str) -> None:
+        super().__init__(f"refund {refund_id} of order {order_id}: {why}")
+        self.order_id = order_id
+        self.refund_id = refund_id
+
+
+class VatRateUnknown(BillingError, PermanentError, LookupError):
+    """No standard VAT rate is known for the country on that day."""
+
+    def __init__(self, country: str, day: date) -> None:
+        super().__init__(f"no standard VAT rate for {country} on {day}")
+        self.country = country
+        self.day = day

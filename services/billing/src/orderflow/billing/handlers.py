@@ -35,7 +35,11 @@ from orderflow.billing.domain.invoicing import (
 )
 from orderflow.billing.domain.tax import round_money
 from orderflow.billing.domain.wording import language_for, words
-from orderflow.billing.errors import InvoiceNotIssued, OrderNotRecorded
+from orderflow.billing.errors import (
+    InvoiceNotIssued,
+    OrderNotRecorded,
+    RefundNotValid,
+)
 from orderflow.billing.settings import Settings
 from orderflow.contracts import (
     CreditNoteIssued,
@@ -399,8 +403,10 @@ async def record_refund(
         shipping=refunded.shipping,
         reason=refunded.reason,
     )
-    if not await payments.record_refund(uow.conn, payment.payment_id, refund):
+    if await payments.refund(uow.conn, payment.payment_id, refund.refund_id):
         return
+    _check_refund(refunded, payment)
+    await payments.record_refund(uow.conn, payment.payment_id, refund)
 
     gateway = billing.gateway
     if payment.source == PaymentSource.STRIPE and gateway and payment.payment_intent_id:
@@ -411,6 +417,15 @@ async def record_refund(
             refund_id=refund.refund_id,
         )
     await refund_payment(payment, refund, uow, refunded_at=refunded.refunded_at)
+
+
+def _check_refund(refunded: OrderRefunded, payment: Payment) -> None:
+    if refunded.currency != payment.currency:
+        why = f"in {refunded.currency}, paid in {payment.currency}"
+        raise RefundNotValid(refunded.order_id, refunded.refund_id, why)
+    if refunded.amount > payment.facts.refundable:
+        why = f"{refunded.amount} is more than the {payment.facts.refundable} left"
+        raise RefundNotValid(refunded.order_id, refunded.refund_id, why)
 
 
 async def refund_payment(

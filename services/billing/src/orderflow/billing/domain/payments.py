@@ -43,3 +43,12 @@ class PaymentFacts:
     @property
     def is_captured(self) -> bool:
         return self.captured > 0
+
+    @property
+    def refundable(self) -> Decimal:
+        """What refunds may still give back: the rest of what was paid.
+
+        A payment billing never saw captured (a bank transfer) counts as its
+        amount, since a platform refunds only money it received.
+        """
+        return max(self.captured, self.amount) - self.refunded

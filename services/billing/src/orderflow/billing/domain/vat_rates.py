@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from orderflow.billing.errors import VatRateUnknown
+
 
 @dataclass(frozen=True)
 class StandardRate:
@@ -74,11 +76,12 @@ EU_COUNTRIES = frozenset(row.country for row in STANDARD_RATES)
 def standard_rate(country: str, on: date) -> Decimal:
     """The standard VAT rate of an EU member state on a day.
 
-    Raises `LookupError` for a country outside the EU or a day before the table.
+    Raises `VatRateUnknown` for a country outside the EU or a day before the
+    table.
     """
     rates = [
         row for row in STANDARD_RATES if row.country == country and row.valid_from <= on
     ]
     if not rates:
-        raise LookupError(f"no standard VAT rate for {country} on {on}")
+        raise VatRateUnknown(country, on)
     return max(rates, key=lambda row: row.valid_from).rate
