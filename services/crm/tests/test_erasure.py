@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 from crm_harness import CrmHarness, placed
+from typer.testing import CliRunner
 
 from orderflow.backbone.database import quote_ident
 from orderflow.backbone.testing import eventually
@@ -19,6 +20,7 @@ from orderflow.contracts import (
     email_sha256,
 )
 from orderflow.crm.adapters import customer_store as store
+from orderflow.crm.cli import app
 from orderflow.crm.main import create_service
 from orderflow.crm.settings import Settings
 
@@ -33,6 +35,8 @@ async def test_erasure_over_http_removes_the_customer_everywhere(
         await crm.send(placed("ord-1"))
         [upserted] = await crm.wait_for_events(CustomerUpserted)
         await crm.wait_for_events(OrderConfirmationSent)
+        await eventually(lambda: _upserted_published(crm))
+        assert await _outbox_rows_naming(crm, "ada@example.com") == 1
         assert len(list(crm.mail_dir.glob("*.eml"))) == 1
         async with crm.client(service) as client:
             response = await client.post(
@@ -56,6 +60,56 @@ async def test_erasure_over_http_removes_the_customer_everywhere(
     assert erased["customer_id"] == upserted["customer_id"]
     assert erased["email_sha256"] == email_sha256("ada@example.com")
     assert b"ada@example.com" not in body["body"]
+    assert await _outbox_rows_naming(crm, "ada@example.com") == 0
+
+
+async def _upserted_published(crm: CrmHarness) -> bool:
+    rows = await crm.fetch(
+        "SELECT count(*) AS n FROM outbox"
+        " WHERE routing_key = $1 AND published_at IS NOT NULL",
+        CustomerUpserted.routing_key(),
+    )
+    return bool(rows[0]["n"] == 1)
+
+
+async def _outbox_rows_naming(crm: CrmHarness, text: str) -> int:
+    rows = await crm.fetch(
+        "SELECT count(*) AS n FROM outbox WHERE position($1::bytea IN body) > 0",
+        text.encode(),
+    )
+    return int(rows[0]["n"])
+
+
+async def test_erasure_in_one_shop_leaves_the_others(crm: CrmHarness) -> None:
+    service = crm.service()
+    other_shop = "woocommerce:two.example"
+    async with crm.running(service), crm.client(service) as client:
+        await crm.send(placed("ord-1"))
+        [upserted] = await crm.wait_for_events(CustomerUpserted)
+        order = placed("ord-2").payload
+        async with service.unit_of_work(placed("ord-2")) as uow:
+            await store.upsert_customer(
+                uow.conn, other_shop, order.customer, order.placed_at
+            )
+        response = await client.post(
+            "/customers/erasure",
+            json={"email": "ada@example.com", "shop_id": upserted["shop_id"]},
+        )
+
+    assert response.json() == {"erased": [upserted["customer_id"]]}
+    [remaining] = await crm.fetch("SELECT shop_id FROM customers")
+    assert remaining["shop_id"] == other_shop
+
+
+def test_erase_command_refuses_what_is_no_address_or_shop() -> None:
+    runner = CliRunner()
+
+    no_address = runner.invoke(app, ["erase", "ada at example.com"])
+    no_shop = runner.invoke(app, ["erase", "ada@example.com", "--shop", "x.example"])
+
+    assert no_address.exit_code == no_shop.exit_code == 2
+    assert "not an email address" in no_address.output
+    assert "not a shop id" in no_shop.output
 
 
 async def test_erasure_of_an_unknown_address_is_not_found(crm: CrmHarness) -> None:

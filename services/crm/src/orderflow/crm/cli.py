@@ -11,15 +11,38 @@ import asyncio
 from typing import Annotated
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from orderflow.backbone.database import create_pool
 from orderflow.backbone.logging import configure_logging
 from orderflow.backbone.unit_of_work import unit_of_work
+from orderflow.contracts.values import EmailAddress, ShopId
 from orderflow.crm.handlers import erase_customer
 from orderflow.crm.main import create_service
 from orderflow.crm.settings import Settings
 
 app = typer.Typer(help="Customers in the crm store.")
+
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailAddress)
+_SHOP: TypeAdapter[str] = TypeAdapter(ShopId)
+
+
+def _email_address(value: str) -> str:
+    try:
+        return _EMAIL.validate_python(value.strip())
+    except ValidationError:
+        raise typer.BadParameter("not an email address") from None
+
+
+def _shop_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return _SHOP.validate_python(value)
+    except ValidationError:
+        raise typer.BadParameter(
+            "not a shop id: a platform, a colon and the shop's domain or account"
+        ) from None
 
 
 @app.callback()
@@ -29,9 +52,15 @@ def customer() -> None:
 
 @app.command()
 def erase(
-    email: Annotated[str, typer.Argument(help="The customer's email address.")],
+    email: Annotated[
+        str,
+        typer.Argument(help="The customer's email address.", callback=_email_address),
+    ],
     shop: Annotated[
-        str | None, typer.Option(help="Only in this shop, e.g. shopify:x.example.")
+        str | None,
+        typer.Option(
+            help="Only in this shop, e.g. shopify:x.example.", callback=_shop_id
+        ),
     ] = None,
 ) -> None:
     """Erase a customer's personal data and tell every service to erase theirs."""

@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from orderflow.backbone.database import Connection
-from orderflow.contracts import Customer, OrderPlaced, OrderRefunded
+from orderflow.contracts import Customer, CustomerUpserted, OrderPlaced, OrderRefunded
 from orderflow.crm.domain.customers import (
     CustomerHistory,
     CustomerRecord,
@@ -183,12 +183,14 @@ async def customer_history(conn: Connection, customer_id: str) -> CustomerHistor
 
 
 async def erase_customer(conn: Connection, customer_id: str) -> list[str]:
-    """Delete the customer with their orders, confirmations and CRM links.
+    """Delete the customer and everything the crm store holds about them.
 
-    The CRM links are kept aside in `crm_erasures`, and the Message-IDs of
-    the confirmations in `mail_erasures`, so that the contacts in the CRMs
-    and the copies in the mail folder can be deleted too. Returns the names
-    of the CRMs that hold a contact of the customer.
+    Their orders, confirmations and CRM links go, and so do the published
+    events that carry their profile. The CRM links are kept aside in
+    `crm_erasures`, and the Message-IDs of the confirmations in
+    `mail_erasures`, so that the contacts in the CRMs and the copies in the
+    mail folder can be deleted too. Returns the names of the CRMs that hold
+    a contact of the customer.
     """
     await conn.execute(
         "INSERT INTO mail_erasures (customer_id, message_id)"
@@ -209,6 +211,15 @@ async def erase_customer(conn: Connection, customer_id: str) -> list[str]:
         customer_id,
     )
     await conn.execute("DELETE FROM customers WHERE customer_id = $1", customer_id)
+    # The outbox keeps published events for a while; those that carry the
+    # customer's profile go now. Unpublished ones still go out, ahead of the
+    # `customer.erased.v1` that tells their readers to erase them again.
+    await conn.execute(
+        "DELETE FROM outbox WHERE published_at IS NOT NULL AND routing_key = $2"
+        " AND convert_from(body, 'UTF8')::jsonb #>> '{payload,customer_id}' = $1",
+        customer_id,
+        CustomerUpserted.routing_key(),
+    )
 
     return sorted(row["crm"] for row in crms)
 
