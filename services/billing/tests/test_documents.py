@@ -125,6 +125,24 @@ def test_partial_credit_note_splits_the_refund_at_the_invoice_rate() -> None:
     assert note.lines[0].tax == Decimal("1.80")
 
 
+def test_refunded_shipping_is_credited_at_the_shippings_vat_category() -> None:
+    invoice = _invoice(country="FR", vat_id=VALID_FR_VAT_ID).issued(
+        number="INV-2025-000001", series="INV-2025", at=datetime.now(UTC)
+    )
+    charges = refunded_charges(
+        invoice, amount=Decimal("4.90"), lines=[], shipping=Decimal("4.90"), full=False
+    )
+
+    note = draft_credit_note(
+        invoice, charges, payment=PAID, refunded_on=invoice.supplied_on, reason=None
+    )
+
+    assert invoice.lines[0].category is VatCategory.REVERSE_CHARGE
+    assert [(line.description, line.category) for line in note.lines] == [
+        ("Versand", VatCategory.INTRA_COMMUNITY)
+    ]
+
+
 def test_numbers_are_per_kind_and_year() -> None:
     at = datetime(2025, 12, 31, tzinfo=UTC)
 

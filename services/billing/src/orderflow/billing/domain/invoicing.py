@@ -34,6 +34,9 @@ from orderflow.contracts import (
 DISCOUNT = {"en": "Discount", "de": "Rabatt", "fr": "Remise"}
 REFUND = {"en": "Refund", "de": "Erstattung", "fr": "Remboursement"}
 SHIPPING_REFUND = {"en": "Shipping", "de": "Versand", "fr": "Livraison"}
+# The line id of the invoice's shipping lines, so that a refund of shipping
+# is credited at the shipping's VAT category: `shipping:1`, `shipping:2`...
+SHIPPING_LINE_ID = "shipping:"
 
 
 class BillingOrder(Frozen):
@@ -127,8 +130,14 @@ def order_charges(order: BillingOrder, language: str) -> list[Charge]:
             )
         )
     charges += [
-        Charge(description=s.title, quantity=Decimal(1), amount=s.amount, physical=True)
-        for s in order.shipping_lines
+        Charge(
+            description=shipping.title,
+            quantity=Decimal(1),
+            amount=shipping.amount,
+            physical=True,
+            line_id=f"{SHIPPING_LINE_ID}{number}",
+        )
+        for number, shipping in enumerate(order.shipping_lines, start=1)
     ]
     return charges
 
@@ -219,19 +228,29 @@ def refunded_charges(
         for line_id, quantity, gross in lines
     ]
     if shipping > 0:
-        charges.append(_refund_charge(SHIPPING_REFUND, language, shipping))
+        shipped = (line.line_id for line in invoice.lines if _is_shipping(line.line_id))
+        charges.append(
+            _refund_charge(SHIPPING_REFUND, language, shipping, next(shipped, None))
+        )
     rest = amount - sum((charge.amount for charge in charges), ZERO)
     if rest > 0:
         charges.append(_refund_charge(REFUND, language, rest))
     return charges
 
 
-def _refund_charge(names: dict[str, str], language: str, amount: Decimal) -> Charge:
+def _is_shipping(line_id: str | None) -> bool:
+    return bool(line_id and line_id.startswith(SHIPPING_LINE_ID))
+
+
+def _refund_charge(
+    names: dict[str, str], language: str, amount: Decimal, line_id: str | None = None
+) -> Charge:
     return Charge(
         description=names.get(language, names["en"]),
         quantity=Decimal(1),
         amount=amount,
         physical=False,
+        line_id=line_id,
     )
 
 

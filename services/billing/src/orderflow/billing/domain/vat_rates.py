@@ -4,6 +4,13 @@ Rates are fractions (19 % is `Decimal("0.19")`). A country's rate on a day is
 the entry with the latest `valid_from` not after that day. When a member
 state changes its standard rate, add a row; never edit an old one, since
 invoices already issued were computed with it.
+
+Checked in December 2026 against the rates the member states publish: the
+rows since 2020 include Germany's and Ireland's temporary cuts, Luxembourg's
+2023 cut, Estonia's rises (22 % in 2024, 24 % from July 2025), Finland's
+25.5 % (September 2024), Slovakia's 23 % (2025) and Romania's 21 % (August
+2025); no standard rate changed in 2026 (the 2026 changes were to reduced
+rates, which billing does not apply).
 """
 
 from __future__ import annotations
