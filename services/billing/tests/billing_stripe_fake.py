@@ -88,6 +88,11 @@ class FakeStripe:
                 self._create("cs_test", "checkout.session"),
                 methods=["POST"],
             ),
+            Route(
+                "/v1/checkout/sessions/{session_id}/expire",
+                self._expire,
+                methods=["POST"],
+            ),
             Route("/v1/refunds", self._create("re", "refund"), methods=["POST"]),
             Route("/v1/payment_intents/{intent_id}", self._retrieve, methods=["GET"]),
         ]
@@ -108,6 +113,26 @@ class FakeStripe:
             message = f"No such payment_intent: '{intent_id}'"
             return _error(404, "invalid_request_error", message)
         return JSONResponse(found, headers=_headers())
+
+    async def _expire(self, request: Request) -> JSONResponse:
+        """Close an open session; anything else is not in an expirable state."""
+        if request.headers.get("authorization") != f"Bearer {API_KEY}":
+            return _error(401, "invalid_request_error", "Invalid API Key provided")
+        key = request.headers.get("idempotency-key")
+        self.calls.append(StripeCall(request.url.path, key, {}))
+        if key and key in self._answers:
+            return JSONResponse(self._answers[key], headers=_headers())
+        session = self.objects.get(request.path_params["session_id"])
+        if session is None or session["object"] != "checkout.session":
+            return _error(404, "invalid_request_error", "No such checkout.session")
+        if session["status"] != "open":
+            message = "Only Checkout Sessions with a status in [open] can be expired"
+            return _error(400, "invalid_request_error", message)
+        session["status"] = "expired"
+        if key:
+            self._answers[key] = session
+            self._requests[key] = {"path": request.url.path}
+        return JSONResponse(session, headers=_headers())
 
     def _create(self, prefix: str, kind: str) -> Any:
         async def create(request: Request) -> JSONResponse:

@@ -26,7 +26,7 @@ from orderflow.billing.adapters.stripe_gateway import StripeGateway
 from orderflow.billing.errors import StripeRejected
 from orderflow.billing.handlers import Billing
 from orderflow.billing.settings import Settings
-from orderflow.contracts import OrderPlaced, OrderRefunded
+from orderflow.contracts import OrderCancelled, OrderPlaced, OrderRefunded
 
 # NOTE: the Stripe SDK's httpx client posts its form body as `data=bytes`,
 # which httpx deprecates; the warning is the SDK's, not billing's.
@@ -471,3 +471,48 @@ async def test_webhook_signed_long_ago_is_refused_as_a_replay(
         )
 
     assert reply.status_code == 400
+
+
+async def test_cancelled_unpaid_order_has_its_payment_link_closed_once(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    cancelled = OrderCancelled(
+        shop_id=placed.shop_id,
+        order_id=placed.order_id,
+        platform_order_id=placed.platform_order_id,
+        cancelled_at=datetime.now(UTC),
+    )
+
+    await billing.publish(cancelled)
+    await billing.wait_handled(await billing.publish(cancelled))
+
+    path = f"/v1/checkout/sessions/{payment['reference']}/expire"
+    expiries = [call for call in stripe.calls if call.path == path]
+    assert stripe.objects[payment["reference"]]["status"] == "expired"
+    assert len({call.idempotency_key for call in expiries}) == 1
+    assert await billing.events("credit_note.issued.v1", placed.order_id) == []
+
+
+async def test_cancellation_after_the_link_was_paid_leaves_the_capture(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    stripe.objects[payment["reference"]]["status"] = "complete"
+
+    handled = await billing.publish(
+        OrderCancelled(
+            shop_id=placed.shop_id,
+            order_id=placed.order_id,
+            platform_order_id=placed.platform_order_id,
+            cancelled_at=datetime.now(UTC),
+        )
+    )
+    await billing.wait_handled(handled)
+    await _webhook(
+        billing, "payment_intent.succeeded", _intent(payment, "pi_late"), "evt_13"
+    )
+
+    assert await _status(billing, placed.order_id) == "captured"

@@ -51,6 +51,10 @@ class StripeUnavailable(BillingError, TransientError):
 class StripeRejected(BillingError, PermanentError):
     """Stripe refused the request; sending it again would not help."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class WebhookNotVerified(BillingError, PermanentError):
     """The webhook's signature does not match the configured secret."""

@@ -506,7 +506,7 @@ async def issue_credit_note(
 async def cancel_order(
     event: Envelope[OrderCancelled], uow: UnitOfWork, billing: Billing
 ) -> None:
-    """Credit the invoice of a cancelled order that was never paid.
+    """Close the payment link and credit the invoice of an order never paid.
 
     A paid order's money comes back through `order.refunded`, which brings
     its own credit note; crediting it here as well would credit it twice.
@@ -516,6 +516,8 @@ async def cancel_order(
     payment = await payments.of_order(conn, cancelled.shop_id, cancelled.order_id)
     if payment is None:
         raise OrderNotRecorded(cancelled.order_id)
+    if not payment.facts.is_captured:
+        await _close_payment_link(payment, billing)
     invoice = await invoice_store.invoice_of_order(
         conn, cancelled.shop_id, cancelled.order_id
     )
@@ -540,6 +542,21 @@ async def cancel_order(
     await _record_document_mail(issued, uow, billing)
 
     _emit_credit_note(issued, invoice, None, uow, billing)
+
+
+async def _close_payment_link(payment: Payment, billing: Billing) -> None:
+    """Expire the Checkout Session of a cancelled order, so it cannot be paid.
+
+    A session that is no longer open was paid or expired already; a payment
+    that went through is captured by its webhook and refunded as usual.
+    """
+    session_id = payment.checkout_session_id
+    if billing.gateway is None or session_id is None:
+        return
+    expired = await billing.gateway.expire_checkout(
+        payment_id=str(payment.payment_id), session_id=session_id
+    )
+    log.info("payment_link.closed", order_id=payment.order_id, expired=expired)
 
 
 def _emit_credit_note(

@@ -24,6 +24,7 @@ class Payment:
     reference: str | None
     payment_intent_id: str | None
     facts: PaymentFacts
+    checkout_session_id: str | None = None
 
     @property
     def status(self) -> PaymentStatus:
@@ -211,6 +212,7 @@ def _payment(row: asyncpg.Record) -> Payment:
         source=row["source"],
         reference=row["reference"],
         payment_intent_id=row["payment_intent_id"],
+        checkout_session_id=row["checkout_session_id"],
         facts=PaymentFacts(
             amount=row["amount"],
             captured=row["captured"],

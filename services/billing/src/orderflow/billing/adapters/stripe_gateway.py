@@ -152,6 +152,21 @@ class StripeGateway:
         )
         return Checkout(session_id=session.id, url=session.url or "")
 
+    async def expire_checkout(self, *, payment_id: str, session_id: str) -> bool:
+        """Close a Checkout Session's link; False if it was no longer open."""
+        try:
+            await self._call(
+                "checkout.sessions.expire",
+                self._client.v1.checkout.sessions.expire_async(
+                    session_id, options={"idempotency_key": f"expiry:{payment_id}"}
+                ),
+            )
+        except StripeRejected as exc:
+            if exc.status != 400:
+                raise
+            return False
+        return True
+
     async def refund(
         self, *, payment_id: str, payment_intent: str, amount: int, refund_id: str
     ) -> str:
@@ -233,4 +248,4 @@ def _mapped(what: str, exc: stripe.StripeError) -> StripeUnavailable | StripeRej
         return StripeUnavailable(f"{what}: {type(exc).__name__}")
     if exc.http_status is None or exc.http_status in _RETRY_STATUSES:
         return StripeUnavailable(f"{what}: {exc.http_status}")
-    return StripeRejected(f"{what}: {exc.http_status} {exc.code}")
+    return StripeRejected(f"{what}: {exc.http_status} {exc.code}", exc.http_status)
