@@ -162,6 +162,20 @@ class CrmHarness:
         await eventually(written)
         return await self.events(payload)
 
+    async def wait_until_handled(
+        self, payload: type[EventPayload], count: int = 1
+    ) -> None:
+        """Wait until the subscription to `payload` has handled `count` events."""
+
+        async def handled() -> bool:
+            rows = await self.fetch(
+                "SELECT count(*) AS n FROM inbox WHERE subscription = $1",
+                f"{self.name}.{payload.routing_key()}",
+            )
+            return bool(rows[0]["n"] >= count)
+
+        await eventually(handled)
+
     async def dead_letters(self) -> list[DeadLetter]:
         """Collect the service's DLQ into its table and return every letter."""
         return await dead_letters(self.amqp_url, self.database_url, self.name)

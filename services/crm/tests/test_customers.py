@@ -13,7 +13,9 @@ from orderflow.backbone.database import quote_ident
 from orderflow.backbone.testing import eventually
 from orderflow.contracts import (
     CustomerUpserted,
+    Envelope,
     OrderCancelled,
+    OrderPlaced,
     OrderRefunded,
     OrderUpdated,
     wrap,
@@ -248,3 +250,91 @@ async def test_customer_changed_on_the_order_takes_the_order_along(
     assert after["customer"]["email"] == "ada.lovelace@example.com"
     [row] = await crm.fetch("SELECT customer_id FROM customer_orders")
     assert row["customer_id"] == after["customer_id"] != before["customer_id"]
+
+
+def _update(
+    minutes_later: int, *, total: str | None = None, email: str | None = None
+) -> Envelope[OrderUpdated]:
+    """An update of the example order `ord-1`, stamped some minutes later."""
+    order = placed("ord-1").payload
+    changes: dict[str, object] = {}
+    if total is not None:
+        changes["totals"] = order.totals.model_copy(update={"total": Decimal(total)})
+    if email is not None:
+        changes["customer"] = order.customer.model_copy(update={"email": email})
+    update = OrderUpdated(
+        shop_id=order.shop_id,
+        order_id="ord-1",
+        platform_order_id=order.platform_order_id,
+        updated_at=order.placed_at + timedelta(minutes=minutes_later),
+        **changes,
+    )
+    return wrap(update, producer="orders", correlation_id="ord-1")
+
+
+async def test_edited_order_counts_with_its_new_total_and_not_an_older_one(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service), crm.client(service) as client:
+        await crm.send(placed("ord-1"))
+        [event] = await crm.wait_for_events(CustomerUpserted)
+        await crm.send(_update(60, total="50.00"))
+        await crm.wait_until_handled(OrderUpdated)
+        await crm.send(_update(30, total="40.00"))
+        await crm.wait_until_handled(OrderUpdated, 2)
+        response = await client.get(f"/customers/{event['customer_id']}")
+
+    assert Decimal(response.json()["lifetime_value"]["EUR"]) == Decimal("50.00")
+
+
+async def test_update_that_overtakes_its_order_waits_for_it(crm: CrmHarness) -> None:
+    service = crm.service(retry_delays=[0.5] * 40)
+    async with crm.running(service):
+        await crm.send(_update(60, email="ada.lovelace@example.com"))
+        await crm.send(placed("ord-1"))
+        await crm.wait_until_handled(OrderUpdated)
+
+    [order] = await crm.fetch(
+        "SELECT c.email FROM customer_orders o JOIN customers c USING (customer_id)"
+    )
+    assert order["email"] == "ada.lovelace@example.com"
+    assert await crm.count("customers") == 2
+    assert await crm.dead_letters() == []
+
+
+async def test_older_change_of_customer_handled_late_moves_nothing(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-1"))
+        await crm.wait_for_events(CustomerUpserted)
+        await crm.send(_update(60, email="ada.lovelace@example.com"))
+        await crm.wait_until_handled(OrderUpdated)
+        await crm.send(_update(30, email="countess@example.com"))
+        await crm.wait_until_handled(OrderUpdated, 2)
+
+    emails = await crm.fetch("SELECT email FROM customers ORDER BY email")
+    assert [row["email"] for row in emails] == [
+        "ada.lovelace@example.com",
+        "ada@example.com",
+    ]
+    [order] = await crm.fetch(
+        "SELECT c.email FROM customer_orders o JOIN customers c USING (customer_id)"
+    )
+    assert order["email"] == "ada.lovelace@example.com"
+
+
+async def test_update_of_an_order_that_named_nobody_changes_nothing(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-1", email=None, platform_customer_id=None))
+        await crm.wait_until_handled(OrderPlaced)
+        await crm.send(_update(60, total="50.00"))
+        await crm.wait_until_handled(OrderUpdated)
+
+    assert await crm.count("customers") == 0
+    assert await crm.dead_letters() == []

@@ -17,6 +17,7 @@ from orderflow.contracts import (
     CustomerErased,
     CustomerUpserted,
     OrderConfirmationSent,
+    OrderPlaced,
     email_sha256,
 )
 from orderflow.crm.adapters import customer_store as store
@@ -99,6 +100,29 @@ async def test_erasure_in_one_shop_leaves_the_others(crm: CrmHarness) -> None:
     assert response.json() == {"erased": [upserted["customer_id"]]}
     [remaining] = await crm.fetch("SELECT shop_id FROM customers")
     assert remaining["shop_id"] == other_shop
+
+
+async def test_order_of_an_erased_customer_delivered_again_records_nobody(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service), crm.client(service) as client:
+        await crm.send(placed("ord-1"))
+        await crm.wait_for_events(CustomerUpserted)
+        await client.post("/customers/erasure", json={"email": "ada@example.com"})
+        await crm.send(placed("ord-1"))
+        await crm.wait_until_handled(OrderPlaced, 2)
+        await crm.send(placed("ord-2"))
+        await crm.wait_until_handled(OrderPlaced, 3)
+
+    [customer] = await crm.fetch("SELECT customer_id FROM customers")
+    [order] = await crm.fetch("SELECT order_id, customer_id FROM customer_orders")
+    assert (order["order_id"], order["customer_id"]) == (
+        "ord-2",
+        customer["customer_id"],
+    )
+    [kept] = await crm.fetch("SELECT * FROM orders_without_customer")
+    assert (kept["order_id"], kept["reason"]) == ("ord-1", "erased")
 
 
 def test_erase_command_refuses_what_is_no_address_or_shop() -> None:

@@ -12,7 +12,8 @@ two steps, each its own subscription with its own inbox record:
    queues `customer.upserted.v1` and the internal
    `crm.order_confirmation_recorded.v1`. A redelivered `order.placed` is
    skipped by the inbox; the same order under a new event id finds the
-   order in the history and changes nothing.
+   order in the history (or among the orders of erased or anonymous
+   customers) and changes nothing.
 2. `send_order_confirmation` handles `crm.order_confirmation_recorded.v1`.
    It reads the stored message, does nothing if the row says `sent`, and
    otherwise sends it and marks it `sent` in the same transaction that
@@ -62,10 +63,12 @@ from email.message import EmailMessage
 
 import asyncpg
 
+from orderflow.backbone.errors import OrderNotYetKnown
 from orderflow.backbone.logging import get_logger
 from orderflow.backbone.mail import Mailer, MailFolder, MailRejected
 from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.contracts import (
+    Customer,
     CustomerErased,
     CustomerUpserted,
     Envelope,
@@ -120,10 +123,19 @@ class CrmHandlers:
     ) -> None:
         """Upsert the order's customer, add the order, record its confirmation."""
         order = event.payload
+        known = await store.order_without_customer(
+            uow.conn, order.shop_id, order.order_id
+        )
+        if known is not None:
+            log.info("customer.skipped", order_id=order.order_id, reason=known)
+            return
         upsert = await store.upsert_customer(
             uow.conn, order.shop_id, order.customer, order.placed_at
         )
         if upsert is None:
+            await store.record_order_without_customer(
+                uow.conn, order.shop_id, order.order_id
+            )
             log.info("customer.skipped", order_id=order.order_id, reason="anonymous")
             return
 
@@ -134,22 +146,52 @@ class CrmHandlers:
         _announce(uow, upsert, order.order_id)
         await self._record_confirmation(order, record, uow)
 
-    async def update_customer_from_order(
+    async def follow_order_update(
         self, event: Envelope[OrderUpdated], uow: UnitOfWork
     ) -> None:
-        """Follow a change of the order's customer the platform reports."""
+        """Follow a new total, or a change of customer, the platform reports.
+
+        An update of an order crm has not recorded yet waits for it: the
+        orders service sends updates only of orders it has placed.
+        """
         update = event.payload
-        if update.customer is None:
+        owner = await store.order_owner(uow.conn, update.shop_id, update.order_id)
+        if owner is None:
+            reason = await store.order_without_customer(
+                uow.conn, update.shop_id, update.order_id
+            )
+            if reason is None:
+                raise OrderNotYetKnown(update.order_id)
+            log.info("order_update.skipped", order_id=update.order_id, reason=reason)
             return
+
+        if update.totals is not None:
+            await store.record_total(
+                uow.conn,
+                update.shop_id,
+                update.order_id,
+                update.totals.total,
+                update.updated_at,
+            )
+        if update.customer is not None and update.updated_at > owner.customer_as_of:
+            await self._follow_customer_change(update, update.customer, uow)
+        log.info("order_update.recorded", order_id=update.order_id)
+
+    async def _follow_customer_change(
+        self, update: OrderUpdated, customer: Customer, uow: UnitOfWork
+    ) -> None:
         upsert = await store.upsert_customer(
-            uow.conn, update.shop_id, update.customer, update.updated_at
+            uow.conn, update.shop_id, customer, update.updated_at
         )
         if upsert is None:
             return
 
-        record = upsert.record
         await store.assign_order(
-            uow.conn, update.shop_id, update.order_id, record.customer_id
+            uow.conn,
+            update.shop_id,
+            update.order_id,
+            upsert.record.customer_id,
+            update.updated_at,
         )
         _announce(uow, upsert, update.order_id)
 

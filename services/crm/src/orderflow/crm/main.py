@@ -71,7 +71,7 @@ def create_service(
         pool=lambda: service.pool,
     )
     service.subscribe(OrderPlaced, handlers.record_customer)
-    service.subscribe(OrderUpdated, handlers.update_customer_from_order)
+    service.subscribe(OrderUpdated, handlers.follow_order_update)
     service.subscribe(OrderRefunded, handlers.record_refund)
     service.subscribe(OrderCancelled, handlers.record_cancellation)
     service.subscribe(OrderConfirmationRecorded, handlers.send_order_confirmation)

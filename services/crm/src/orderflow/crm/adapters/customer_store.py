@@ -77,9 +77,9 @@ async def record_order(conn: Connection, customer_id: str, order: OrderPlaced) -
     """Add the order to the customer's history; False if it was there already."""
     added = await conn.fetchval(
         "INSERT INTO customer_orders (shop_id, order_id, customer_id, order_number,"
-        " placed_at, currency, total, cancelled)"
+        " placed_at, currency, total, cancelled, total_as_of, customer_as_of)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, EXISTS (SELECT FROM order_cancellations"
-        " WHERE shop_id = $1 AND order_id = $2))"
+        " WHERE shop_id = $1 AND order_id = $2), $5, $5)"
         " ON CONFLICT DO NOTHING RETURNING true",
         order.shop_id,
         order.order_id,
@@ -120,16 +120,77 @@ async def find_by_email(
     return [_record(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class OrderOwner:
+    """Whose order it is, and as of which change the platform reported."""
+
+    customer_id: str
+    customer_as_of: datetime
+
+
+async def order_owner(
+    conn: Connection, shop_id: str, order_id: str
+) -> OrderOwner | None:
+    """The customer of a recorded order, holding its row to the commit."""
+    row = await conn.fetchrow(
+        "SELECT customer_id, customer_as_of FROM customer_orders"
+        " WHERE shop_id = $1 AND order_id = $2 FOR UPDATE",
+        shop_id,
+        order_id,
+    )
+    return OrderOwner(**dict(row)) if row else None
+
+
 async def assign_order(
-    conn: Connection, shop_id: str, order_id: str, customer_id: str
+    conn: Connection, shop_id: str, order_id: str, customer_id: str, as_of: datetime
 ) -> None:
-    """Move a known order to the customer the platform now names on it."""
+    """Move a known order to the customer the platform named on it at `as_of`."""
     await conn.execute(
-        "UPDATE customer_orders SET customer_id = $3"
-        " WHERE shop_id = $1 AND order_id = $2",
+        "UPDATE customer_orders SET customer_id = $3, customer_as_of = $4"
+        " WHERE shop_id = $1 AND order_id = $2 AND customer_as_of < $4",
         shop_id,
         order_id,
         customer_id,
+        as_of,
+    )
+
+
+async def record_total(
+    conn: Connection, shop_id: str, order_id: str, total: Decimal, as_of: datetime
+) -> None:
+    """Take the order's new total, unless a newer one is recorded already."""
+    await conn.execute(
+        "UPDATE customer_orders SET total = $3, total_as_of = $4"
+        " WHERE shop_id = $1 AND order_id = $2 AND total_as_of < $4",
+        shop_id,
+        order_id,
+        total,
+        as_of,
+    )
+
+
+async def order_without_customer(
+    conn: Connection, shop_id: str, order_id: str
+) -> str | None:
+    """Why crm keeps no customer for the order (anonymous, erased), if it keeps none."""
+    reason: str | None = await conn.fetchval(
+        "SELECT reason FROM orders_without_customer"
+        " WHERE shop_id = $1 AND order_id = $2",
+        shop_id,
+        order_id,
+    )
+    return reason
+
+
+async def record_order_without_customer(
+    conn: Connection, shop_id: str, order_id: str
+) -> None:
+    """Remember an order that named nobody crm could record."""
+    await conn.execute(
+        "INSERT INTO orders_without_customer (shop_id, order_id, reason)"
+        " VALUES ($1, $2, 'anonymous') ON CONFLICT DO NOTHING",
+        shop_id,
+        order_id,
     )
 
 
@@ -186,7 +247,9 @@ async def erase_customer(conn: Connection, customer_id: str) -> list[str]:
     """Delete the customer and everything the crm store holds about them.
 
     Their orders, confirmations and CRM links go, and so do the published
-    events that carry their profile. The CRM links are kept aside in
+    events that carry their profile; the ids of their orders stay in
+    `orders_without_customer`, so that no later event about one of them
+    records the person again. The CRM links are kept aside in
     `crm_erasures`, and the Message-IDs of the confirmations in
     `mail_erasures`, so that the contacts in the CRMs and the copies in the
     mail folder can be deleted too. Returns the names of the CRMs that hold
@@ -202,6 +265,13 @@ async def erase_customer(conn: Connection, customer_id: str) -> list[str]:
         "INSERT INTO crm_erasures (customer_id, crm, external_id)"
         " SELECT customer_id, crm, external_id FROM crm_links"
         " WHERE customer_id = $1 ON CONFLICT DO NOTHING RETURNING crm",
+        customer_id,
+    )
+    await conn.execute(
+        "INSERT INTO orders_without_customer (shop_id, order_id, reason)"
+        " SELECT shop_id, order_id, 'erased' FROM customer_orders"
+        " WHERE customer_id = $1"
+        " ON CONFLICT (shop_id, order_id) DO UPDATE SET reason = 'erased'",
         customer_id,
     )
     await conn.execute(
