@@ -26,6 +26,8 @@ EXPECTED = {
             "Hello Anna,",
             "thank you for your order #ord-1 of 14 March 2025",
             "2 x Mug, blue (MUG-BLUE): €22.50",
+            "Discounts (MUG10): -€2.50",
+            "Shipping (DHL Paket): €4.90",
             "Total: €46.40",
             "Including tax: €7.40",
             "Shipping address:",
@@ -39,6 +41,8 @@ EXPECTED = {
             "Hola, Anna:",
             "gracias por tu pedido #ord-1 del 14 de marzo de 2025",
             "2 x Mug, blue (MUG-BLUE): 22,50 €",
+            "Descuentos (MUG10): -2,50 €",
+            "Envío (DHL Paket): 4,90 €",
             "Total: 46,40 €",
             "IVA incluido: 7,40 €",
             "Dirección de envío:",
@@ -51,6 +55,8 @@ EXPECTED = {
             "Hallo Anna,",
             "vielen Dank für Ihre Bestellung #ord-1 vom 14. März 2025",
             "2 x Mug, blue (MUG-BLUE): 22,50 €",
+            "Rabatte (MUG10): -2,50 €",
+            "Versand (DHL Paket): 4,90 €",
             "Gesamtbetrag: 46,40 €",
             "Enthaltene MwSt.: 7,40 €",
             "Lieferadresse:",
@@ -105,6 +111,8 @@ async def test_confirmation_arrives_in_the_customers_language(
     assert f'<html lang="{language}">' in html
     assert "Mug, blue" in html
     assert "Async Python, the e-book" in html
+    assert "(DHL Paket)" in html
+    assert "10115 Berlin" in html
     # SMTP folds a long Message-ID onto its own line; the id is the same.
     assert sent["message_id"] == message["Message-ID"].strip()
 

@@ -214,12 +214,18 @@ class CrmHandlers:
         self, order: OrderPlaced, record: CustomerRecord, uow: UnitOfWork
     ) -> None:
         if not order.customer.email:
-            log.info("order_confirmation.skipped", order_id=order.order_id)
+            log.info(
+                "order_confirmation.skipped", order_id=order.order_id, reason="no_email"
+            )
             return
         try:
             message = self.renderer.render(order, order.customer)
         except UnaddressableCustomer:
-            log.warning("order_confirmation.skipped", order_id=order.order_id)
+            log.warning(
+                "order_confirmation.skipped",
+                order_id=order.order_id,
+                reason="unaddressable",
+            )
             return
 
         recorded = await store.record_confirmation(

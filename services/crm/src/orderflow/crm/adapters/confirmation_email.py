@@ -117,6 +117,10 @@ class ConfirmationRenderer:
             "t": words,
             "fmt": formatter,
             "addresses": _addresses(order, words),
+            "discount_names": ", ".join(
+                filter(None, (d.code or d.title for d in order.discounts))
+            ),
+            "shipping_methods": ", ".join(line.title for line in order.shipping_lines),
             "what_follows": _what_follows(order, words),
             "logo_cid": logo_cid[1:-1] if logo_cid else None,
         }
