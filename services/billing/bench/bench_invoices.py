@@ -9,11 +9,13 @@ In one run, on the same invoices (the catalogue's example order):
 - pool: billing's `Renderer`, one worker per core, rendering all of them
   concurrently.
 
-Each rate is the best of a few rounds taken in turn, since the host's other
-load moves single figures a lot. It prints the pool's rate against the bare
-rate times the workers (aim: at least 0.9), and the time of the first
-document after the pool starts against the median of the next ones (aim:
-no slower).
+Each round starts a fresh pool, times its first invoice and the next few
+one at a time, then takes the three rates in turn. It prints each rate's
+best and its spread over the rounds, the pool's rate against the bare rate
+times the workers (aim: at least 0.9), both of the bests and round by
+round, and the first invoice after start against the next ones (aim: no
+slower). The host's other load moves single figures a lot: read the
+spreads before the bests.
 """
 
 from __future__ import annotations
@@ -94,32 +96,42 @@ async def pool_rate(renderer: Renderer, documents: list[Document]) -> float:
 
 
 @dataclass
-class Figures:
-    bare: float = 0.0
-    whole: float = 0.0
-    pool: float = 0.0
-    startup: float = 0.0
-    first: float = 0.0
-    following: float = 0.0
+class Round:
+    """One round's figures, each taken on a freshly started pool."""
+
+    bare: float
+    whole: float
+    pool: float
+    startup: float
+    first: float
+    following: float
 
 
-async def measure(documents: list[Document], workers: int, rounds: int) -> Figures:
-    """Best of `rounds` for each rate, the three taken in turn in each round."""
-    figures = Figures()
-    pages = [document_html(document) for document in documents]
-    render_pdf(documents[0])
+async def measure_round(
+    documents: list[Document], pages: list[str], workers: int
+) -> Round:
+    """Start a pool, time its first invoice and the next ones, then the rates."""
     renderer = Renderer(workers)
     started = time.perf_counter()
     async with renderer.running():
-        figures.startup = time.perf_counter() - started
-        figures.first = await _timed(renderer, documents[0])
+        startup = time.perf_counter() - started
+        first = await _timed(renderer, documents[0])
         following = [await _timed(renderer, d) for d in documents[1 : 1 + 2 * workers]]
-        figures.following = statistics.median(following)
-        for _ in range(rounds):
-            figures.bare = max(figures.bare, bare_rate(pages))
-            figures.whole = max(figures.whole, whole_rate(documents))
-            figures.pool = max(figures.pool, await pool_rate(renderer, documents))
-    return figures
+        pool = await pool_rate(renderer, documents)
+    return Round(
+        bare=bare_rate(pages),
+        whole=whole_rate(documents),
+        pool=pool,
+        startup=startup,
+        first=first,
+        following=statistics.median(following),
+    )
+
+
+async def measure(documents: list[Document], workers: int, rounds: int) -> list[Round]:
+    pages = [document_html(document) for document in documents]
+    render_pdf(documents[0])
+    return [await measure_round(documents, pages, workers) for _ in range(rounds)]
 
 
 async def _timed(renderer: Renderer, document: Document) -> float:
@@ -128,32 +140,66 @@ async def _timed(renderer: Renderer, document: Document) -> float:
     return time.perf_counter() - started
 
 
+def _spread(values: list[float], digits: int = 1, unit: str = "") -> str:
+    return f"{min(values):.{digits}f}-{max(values):.{digits}f}{unit}"
+
+
+def report(rounds: list[Round], count: int, workers: int) -> list[tuple[str, str]]:
+    """The figures as rows of a table: bests, with each figure's spread."""
+    best = Round(
+        bare=max(r.bare for r in rounds),
+        whole=max(r.whole for r in rounds),
+        pool=max(r.pool for r in rounds),
+        startup=statistics.median(r.startup for r in rounds),
+        first=statistics.median(r.first for r in rounds),
+        following=statistics.median(r.following for r in rounds),
+    )
+    paired = [r.pool / (r.bare * workers) for r in rounds]
+    slower = sum(r.first > r.following for r in rounds)
+    bare, whole, pool = (
+        [r.bare for r in rounds],
+        [r.whole for r in rounds],
+        [r.pool for r in rounds],
+    )
+    return [
+        ("invoices per measurement", f"{count}, {len(rounds)} rounds, fresh pool each"),
+        ("bare WeasyPrint", f"{best.bare:.1f}/s best, {_spread(bare)} (one process)"),
+        ("same work as the pool", f"{best.whole:.1f}/s best, {_spread(whole)}"),
+        (
+            "billing pool",
+            f"{best.pool:.1f}/s best, {_spread(pool)} ({workers} workers)",
+        ),
+        (
+            "pool / (bare x workers)",
+            f"{best.pool / (best.bare * workers):.2f} of the bests, "
+            f"{_spread(paired, 2)} round by round (aim >= 0.90)",
+        ),
+        ("pool / (same x workers)", f"{best.pool / (best.whole * workers):.2f}"),
+        ("pool start-up", f"{best.startup:.2f} s median (spawned and warmed)"),
+        (
+            "first invoice after start",
+            f"{best.first * 1000:.0f} ms median, "
+            f"{_spread([r.first * 1000 for r in rounds], 0, ' ms')}",
+        ),
+        (
+            "next invoices",
+            f"{best.following * 1000:.0f} ms median; the first was slower "
+            f"in {slower} of {len(rounds)} rounds",
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--count", type=int, default=40, help="invoices per measurement"
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--rounds", type=int, default=3, help="best of this many")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds to take")
     args = parser.parse_args()
-    cores = args.workers
-    f = asyncio.run(measure(invoices(args.count), cores, args.rounds))
+    rounds = asyncio.run(measure(invoices(args.count), args.workers, args.rounds))
 
-    rows = [
-        ("invoices per measurement", f"{args.count}, best of {args.rounds} rounds"),
-        ("bare WeasyPrint", f"{f.bare:.1f} invoices/s (one process, HTML to PDF/A-3)"),
-        ("same work as the pool", f"{f.whole:.1f} invoices/s (one process, Factur-X)"),
-        ("billing pool", f"{f.pool:.1f} invoices/s (Factur-X, {cores} workers)"),
-        ("pool / (bare x workers)", f"{f.pool / (f.bare * cores):.2f} (aim >= 0.90)"),
-        (
-            "pool / (same x workers)",
-            f"{f.pool / (f.whole * cores):.2f} (pool overhead)",
-        ),
-        ("pool start-up", f"{f.startup:.2f} s (workers spawned and warmed)"),
-        ("first invoice after start", f"{f.first * 1000:.0f} ms"),
-        ("median of the next", f"{f.following * 1000:.0f} ms (aim: first <= median)"),
-    ]
-    for name, value in rows:
+    for name, value in report(rounds, args.count, args.workers):
         print(f"{name:<26}{value}")
 
 
