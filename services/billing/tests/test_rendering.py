@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +189,29 @@ def test_unpaid_invoice_shows_the_bank_details(tmp_path: Path) -> None:
 
     assert shows(text, "IBAN DE89370400440532013000")
     assert shows(text, "29 Mar 2025")
+
+
+async def test_a_burst_of_documents_waits_outside_the_pool() -> None:
+    invoices = [
+        _invoice().model_copy(update={"number": f"INV-2025-{n:06d}"}) for n in range(12)
+    ]
+    handed: list[int] = []
+
+    async with Renderer(workers=1).running() as renderer:
+        executor = renderer._executor
+        assert executor is not None
+
+        async def watch() -> None:
+            while True:
+                handed.append(len(executor._pending_work_items))
+                await asyncio.sleep(0.01)
+
+        watcher = asyncio.create_task(watch())
+        pdfs = await asyncio.gather(*(renderer.render(i) for i in invoices))
+        watcher.cancel()
+
+    assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
+    assert max(handed) <= 2
 
 
 async def test_renderer_replaces_a_pool_whose_worker_died() -> None:
