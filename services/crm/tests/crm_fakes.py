@@ -512,6 +512,35 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         await task
 
 
+@dataclass
+class ThreeCrms:
+    """Fakes of all three CRMs and the settings that point crm at them."""
+
+    hubspot: FakeHubSpot = field(default_factory=FakeHubSpot)
+    salesforce: FakeSalesforce = field(default_factory=FakeSalesforce)
+    zoho: FakeZoho = field(default_factory=FakeZoho)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def three_crms() -> AsyncIterator[ThreeCrms]:
+    crms = ThreeCrms()
+    async with (
+        serving(crms.hubspot.build()) as hubspot_url,
+        serving(crms.salesforce.build()) as salesforce_url,
+        serving(crms.zoho.build()) as zoho_url,
+    ):
+        crms.settings = {
+            "hubspot_token": HUBSPOT_TOKEN,
+            "hubspot_url": hubspot_url,
+            "salesforce_token": SALESFORCE_TOKEN,
+            "salesforce_instance_url": salesforce_url,
+            "zoho_token": ZOHO_TOKEN,
+            "zoho_api_domain": zoho_url,
+        }
+        yield crms
+
+
 SMTP_LOGIN = ("orderflow", "smtp-password-of-the-tests")
 
 
