@@ -13,7 +13,8 @@
                                   written into a mail header
 
 Mail that cannot be sent now raises the backbone's `MailDeferred`, which is
-transient and retried as it is.
+transient and retried as it is; so is the backbone's `OrderNotYetKnown`,
+raised for an update of an order crm has not recorded yet.
 """
 
 from __future__ import annotations
