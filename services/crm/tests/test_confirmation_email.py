@@ -34,6 +34,7 @@ EXPECTED = {
             "10115 Berlin",
             "Your downloads and licence keys follow in a separate email",
         ],
+        "html": ["<strong>Shipping address</strong>", "€46.40", "MUG10"],
     },
     "es": {
         "subject": "Tu pedido #ord-1 en Kaffeerösterei Beispiel",
@@ -48,6 +49,7 @@ EXPECTED = {
             "Dirección de envío:",
             "Recibirás tus descargas y claves de licencia en un correo aparte",
         ],
+        "html": ["<strong>Dirección de envío</strong>", "46,40 €", "MUG10"],
     },
     "de": {
         "subject": "Ihre Bestellung #ord-1 bei Kaffeerösterei Beispiel",
@@ -62,6 +64,7 @@ EXPECTED = {
             "Lieferadresse:",
             "Ihre Downloads und Lizenzschlüssel erhalten Sie",
         ],
+        "html": ["<strong>Lieferadresse</strong>", "46,40 €", "MUG10"],
     },
 }
 
@@ -109,6 +112,11 @@ async def test_confirmation_arrives_in_the_customers_language(
     for phrase in expected["phrases"]:
         assert phrase in text
     assert f'<html lang="{language}">' in html
+    greeting, intro = expected["phrases"][:2]
+    assert f"<p>{greeting}</p>" in html
+    assert intro in html
+    for phrase in expected["html"]:
+        assert phrase in html
     assert "Mug, blue" in html
     assert "Async Python, the e-book" in html
     assert "(DHL Paket)" in html
