@@ -17,6 +17,8 @@ from orderflow.backbone import topology
 from orderflow.backbone.database import quote_ident
 from orderflow.backbone.dead_letters import (
     DeadLetter,
+    DeadLetterFilter,
+    DeadLetterStore,
 )
 from orderflow.backbone.mail import MailSettings
 from orderflow.backbone.service import Service
@@ -179,6 +181,20 @@ class CrmHarness:
     async def dead_letters(self) -> list[DeadLetter]:
         """Collect the service's DLQ into its table and return every letter."""
         return await dead_letters(self.amqp_url, self.database_url, self.name)
+
+    async def replay_dead_letters(self) -> list[DeadLetter]:
+        """Replay every open dead letter, as `orderflow dlq replay` does."""
+        connection = await aio_pika.connect(self.amqp_url)
+        conn = await asyncpg.connect(
+            self.database_url, server_settings={"search_path": self.name}
+        )
+        try:
+            async with connection:
+                store = DeadLetterStore(conn, await connection.channel(), self.name)
+                await store.collect()
+                return await store.replay(DeadLetterFilter(), actor="tests")
+        finally:
+            await conn.close()
 
     async def wait_for_dead_letters(self, count: int = 1) -> list[DeadLetter]:
         letters: list[DeadLetter] = []

@@ -214,25 +214,33 @@ async def test_confirmation_goes_out_encrypted_with_the_configured_login(
 
 
 @pytest.mark.usefixtures("trusted_ca")
-async def test_refused_smtp_login_is_dead_lettered_with_the_smtp_code(
+async def test_refused_smtp_login_is_dead_lettered_and_sent_once_replayed(
     crm: CrmHarness, certificate: Certificate
 ) -> None:
     async with smtp_server("starttls", certificate) as (inbox, port):
-        service = crm.service(
+        misconfigured = crm.service(
             smtp_port=port,
             smtp_security="starttls",
             smtp_login=(SMTP_LOGIN[0], "not-the-password"),
         )
-        async with crm.running(service):
+        async with crm.running(misconfigured):
             await crm.send(placed("ord-1"))
             [letter] = await crm.wait_for_dead_letters()
+        fixed = crm.service(
+            smtp_port=port, smtp_security="starttls", smtp_login=SMTP_LOGIN
+        )
+        async with crm.running(fixed):
+            assert inbox.messages == []
+            await crm.replay_dead_letters()
+            [message] = await _received(inbox)
+            [sent] = await crm.wait_for_events(OrderConfirmationSent)
 
-    assert inbox.messages == []
-    assert inbox.logins == []
     assert letter.reason == "permanent"
     assert letter.error_message is not None
     assert "SMTP 535" in letter.error_message
-    assert await crm.events(OrderConfirmationSent) == []
+    assert sent["message_id"] == message["Message-ID"].strip()
+    [row] = await crm.fetch("SELECT status FROM order_confirmations")
+    assert row["status"] == "sent"
 
 
 async def test_refused_address_is_recorded_and_dead_lettered_not_retried(
