@@ -59,11 +59,23 @@ def test_amount_serialises_to_a_json_string_keeping_its_scale() -> None:
     )
 
 
+def test_decimal_amount_keeps_its_scale() -> None:
+    amount = Price(amount=Decimal("12.300")).amount
+
+    assert amount.as_tuple().exponent == -3
+
+
 def test_amount_from_exponent_notation_is_written_out_in_full() -> None:
     assert Price(amount=Decimal("1E+2")).model_dump(mode="json")["amount"] == "100"
 
 
-@pytest.mark.parametrize("bad", ["-1.00", "1e3", "NaN", "", " 1", "1,50", True])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        *("-1.00", "1e3", "NaN", "", " 1", "1,50", True),
+        *(Decimal("-1.00"), Decimal("-0"), Decimal("NaN"), Decimal("Infinity")),
+    ],
+)
 def test_amount_that_is_not_a_plain_non_negative_decimal_is_refused(
     bad: object,
 ) -> None:
