@@ -132,6 +132,24 @@ async def test_an_older_order_handled_late_keeps_the_newer_profile(
     assert row["phone"] == "+44 20 7946 0000"
 
 
+async def test_marketing_consent_follows_the_newest_order_that_reports_it(
+    crm: CrmHarness,
+) -> None:
+    service = crm.service()
+    async with crm.running(service):
+        await crm.send(placed("ord-1", marketing_consent=True))
+        await crm.wait_for_events(CustomerUpserted)
+        await crm.send(placed("ord-2", minutes_later=5, marketing_consent=None))
+        await crm.wait_for_events(CustomerUpserted, 2)
+        [kept] = await crm.fetch("SELECT marketing_consent FROM customers")
+        await crm.send(placed("ord-3", minutes_later=10, marketing_consent=False))
+        await crm.wait_for_events(CustomerUpserted, 3)
+
+    [withdrawn] = await crm.fetch("SELECT marketing_consent FROM customers")
+    assert kept["marketing_consent"] is True
+    assert withdrawn["marketing_consent"] is False
+
+
 async def test_redelivered_order_is_recorded_once(crm: CrmHarness) -> None:
     service = crm.service()
     order = placed("ord-1")
@@ -224,6 +242,13 @@ async def test_refunds_and_cancellations_lower_the_lifetime_value(
     assert body["orders"] == 3
     expected = order.totals.total * 2 - Decimal("19.00")
     assert Decimal(body["lifetime_value"]["EUR"]) == expected
+    history = {entry["order_id"]: entry for entry in body["history"]}
+    assert Decimal(history["ord-1"]["refunded"]) == Decimal("19.00")
+    assert [history[o]["cancelled"] for o in ("ord-1", "ord-2", "ord-3")] == [
+        False,
+        False,
+        True,
+    ]
 
 
 async def test_customer_changed_on_the_order_takes_the_order_along(

@@ -7,6 +7,7 @@ access logs.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -30,12 +31,23 @@ class ErasureDone(BaseModel):
     erased: list[str]
 
 
+class PastOrderPublic(BaseModel):
+    order_id: str
+    order_number: str
+    placed_at: datetime
+    currency: str
+    total: Decimal
+    refunded: Decimal
+    cancelled: bool
+
+
 class CustomerPublic(BaseModel):
     customer_id: str
     shop_id: str
     customer: Customer
     orders: int
     lifetime_value: dict[str, Decimal]
+    history: list[PastOrderPublic]
 
 
 def customer_router(service: Service, settings: Settings) -> APIRouter:
@@ -59,7 +71,7 @@ def customer_router(service: Service, settings: Settings) -> APIRouter:
 
     @router.get("/{customer_id}", response_model=CustomerPublic)
     async def show(customer_id: str) -> CustomerPublic:
-        """A customer with their order count and lifetime value per currency."""
+        """A customer with their orders and lifetime value per currency."""
         async with service.pool.acquire() as conn:
             record = await store.load_customer(conn, customer_id)
             if record is None:
@@ -69,8 +81,9 @@ def customer_router(service: Service, settings: Settings) -> APIRouter:
             customer_id=record.customer_id,
             shop_id=record.shop_id,
             customer=record.customer,
-            orders=history.orders,
+            orders=len(history.orders),
             lifetime_value=history.lifetime_value,
+            history=[PastOrderPublic(**vars(order)) for order in history.orders],
         )
 
     return router

@@ -23,6 +23,7 @@ from orderflow.crm.domain.customers import (
     CustomerHistory,
     CustomerRecord,
     CustomerUpsert,
+    PastOrder,
     identity_key,
     normalise_email,
 )
@@ -221,26 +222,22 @@ async def record_cancellation(conn: Connection, shop_id: str, order_id: str) -> 
 
 
 _HISTORY = """
-SELECT o.currency, count(*) AS orders,
-       sum(CASE WHEN o.cancelled THEN 0 ELSE o.total - coalesce(r.refunded, 0) END)
-           AS spent
+SELECT o.order_id, o.order_number, o.placed_at, o.currency, o.total, o.cancelled,
+       coalesce(r.refunded, 0) AS refunded
 FROM customer_orders o
 LEFT JOIN (
     SELECT shop_id, order_id, sum(amount) AS refunded
     FROM order_refunds GROUP BY shop_id, order_id
 ) r USING (shop_id, order_id)
 WHERE o.customer_id = $1
-GROUP BY o.currency
+ORDER BY o.placed_at, o.order_id
 """
 
 
 async def customer_history(conn: Connection, customer_id: str) -> CustomerHistory:
-    """All orders, and per currency what was paid less refunds and cancellations."""
+    """The customer's orders, oldest first, with what was refunded on each."""
     rows = await conn.fetch(_HISTORY, customer_id)
-    return CustomerHistory(
-        orders=sum(row["orders"] for row in rows),
-        lifetime_value={row["currency"]: Decimal(row["spent"]) for row in rows},
-    )
+    return CustomerHistory(orders=tuple(PastOrder(**dict(row)) for row in rows))
 
 
 async def erase_customer(conn: Connection, customer_id: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from orderflow.contracts import Customer
@@ -43,8 +44,29 @@ class CustomerUpsert:
 
 
 @dataclass(frozen=True)
+class PastOrder:
+    """One order in a customer's history, as it counts towards their value."""
+
+    order_id: str
+    order_number: str
+    placed_at: datetime
+    currency: str
+    total: Decimal
+    refunded: Decimal
+    cancelled: bool
+
+
+@dataclass(frozen=True)
 class CustomerHistory:
     """A customer's orders so far and what they spent, per currency."""
 
-    orders: int
-    lifetime_value: dict[str, Decimal]
+    orders: tuple[PastOrder, ...]
+
+    @property
+    def lifetime_value(self) -> dict[str, Decimal]:
+        """What was paid less refunds, without cancelled orders, per currency."""
+        value: dict[str, Decimal] = {}
+        for order in self.orders:
+            kept = Decimal(0) if order.cancelled else order.total - order.refunded
+            value[order.currency] = value.get(order.currency, Decimal(0)) + kept
+        return value
