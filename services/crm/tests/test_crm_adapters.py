@@ -439,6 +439,17 @@ class TestZoho:
             with pytest.raises(CrmAnswerUnreadable):
                 await crm.upsert(ADA, None)
 
+    async def test_refusal_in_a_body_that_is_no_json_keeps_the_http_reason(
+        self,
+    ) -> None:
+        fake = FakeZoho()
+        fake.fail_next(400, "<html>Bad Request</html>")
+        async with zoho(fake) as crm:
+            with pytest.raises(CrmRejected) as rejected:
+                await crm.upsert(ADA, None)
+
+        assert str(rejected.value) == "zoho rejected the record (400): Bad Request"
+
     async def test_unreachable_server_is_transient(self) -> None:
         async with adapter(
             zoho_token=ZOHO_TOKEN, zoho_api_domain="http://127.0.0.1:9"

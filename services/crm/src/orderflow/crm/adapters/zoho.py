@@ -92,6 +92,8 @@ def _first_record(body: Any) -> dict[str, Any]:
 
 
 def _describe(outcome: dict[str, Any]) -> str:
+    if not outcome:
+        return ""
     code = outcome.get("code", "ERROR")
     message = outcome.get("message", "")
     details = outcome.get("details")
