@@ -117,10 +117,8 @@ class ConfirmationRenderer:
             "t": words,
             "fmt": formatter,
             "addresses": _addresses(order, words),
-            "discount_names": ", ".join(
-                filter(None, (d.code or d.title for d in order.discounts))
-            ),
-            "shipping_methods": ", ".join(line.title for line in order.shipping_lines),
+            "labels": _labels(order, words),
+            "show_shipping": bool(order.shipping_lines or order.totals.shipping),
             "what_follows": _what_follows(order, words),
             "logo_cid": logo_cid[1:-1] if logo_cid else None,
         }
@@ -171,6 +169,22 @@ def _lines(address: Address) -> list[str]:
         address.country,
     )
     return [part for part in parts if part]
+
+
+def _labels(order: OrderPlaced, words: dict[str, Any]) -> dict[str, str]:
+    """The totals' names, with the discount codes and shipping methods."""
+    codes = ", ".join(filter(None, (d.code or d.title for d in order.discounts)))
+    methods = ", ".join(line.title for line in order.shipping_lines)
+    tax = words["tax_included" if order.totals.taxes_included else "tax_added"]
+    return {
+        "discounts": _named(words["discounts"], codes),
+        "shipping": _named(words["shipping"], methods),
+        "tax": tax,
+    }
+
+
+def _named(label: str, names: str) -> str:
+    return f"{label} ({names})" if names else label
 
 
 def _what_follows(order: OrderPlaced, words: dict[str, Any]) -> list[str]:
