@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import asyncpg
 from crm_harness import EXAMPLE_ORDER, CrmHarness, placed
+from prometheus_client import REGISTRY
 
 from orderflow.backbone.database import quote_ident
 from orderflow.backbone.testing import eventually
@@ -315,8 +316,19 @@ async def test_edited_order_counts_with_its_new_total_and_not_an_older_one(
 
 async def test_update_that_overtakes_its_order_waits_for_it(crm: CrmHarness) -> None:
     service = crm.service(retry_delays=[0.5] * 40)
+    failures = {
+        "service": crm.name,
+        "subscription": f"{crm.name}.{OrderUpdated.routing_key()}",
+        "error_type": "OrderNotYetKnown",
+    }
+
+    async def update_put_off() -> bool:
+        count = REGISTRY.get_sample_value("orderflow_messages_failed_total", failures)
+        return bool(count)
+
     async with crm.running(service):
         await crm.send(_update(60, email="ada.lovelace@example.com"))
+        await eventually(update_put_off)
         await crm.send(placed("ord-1"))
         await crm.wait_until_handled(OrderUpdated)
 
