@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
+from pydantic import SecretStr
 
 from orderflow.backbone.mail import (
     MailDeferred,
     MailFolder,
+    MailLoginRefused,
     MailRejected,
     MailSettings,
     SmtpSecurity,
@@ -52,6 +54,24 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
     yield inbox, controller.port
+    controller.stop()
+
+
+def _no_login(*_: Any) -> AuthResult:
+    return AuthResult(success=False, handled=False)
+
+
+@pytest.fixture
+def smtp_refusing_every_login() -> Iterator[int]:
+    controller = Controller(
+        Inbox(),
+        hostname="127.0.0.1",
+        port=_free_port(),
+        authenticator=_no_login,
+        auth_require_tls=False,
+    )
+    controller.start()
+    yield controller.port
     controller.stop()
 
 
@@ -105,6 +125,16 @@ async def test_an_unknown_recipient_is_rejected_for_good(
 
     with pytest.raises(MailRejected, match="SMTP 550"):
         await create_mailer(_smtp_settings(port)).send(_message())
+
+
+async def test_a_refused_login_is_deferred_not_blamed_on_the_message(
+    smtp_refusing_every_login: int,
+) -> None:
+    settings = _smtp_settings(smtp_refusing_every_login)
+    settings.username, settings.password = "shop", SecretStr("not-the-password")
+
+    with pytest.raises(MailLoginRefused, match="SMTP 535"):
+        await create_mailer(settings).send(_message())
 
 
 async def test_an_unreachable_server_is_deferred() -> None:

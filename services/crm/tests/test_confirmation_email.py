@@ -235,7 +235,8 @@ async def test_refused_smtp_login_is_dead_lettered_and_sent_once_replayed(
             [message] = await _received(inbox)
             [sent] = await crm.wait_for_events(OrderConfirmationSent)
 
-    assert letter.reason == "permanent"
+    assert letter.reason == "exhausted"
+    assert letter.error_type == "MailLoginRefused"
     assert letter.error_message is not None
     assert "SMTP 535" in letter.error_message
     assert sent["message_id"] == message["Message-ID"].strip()

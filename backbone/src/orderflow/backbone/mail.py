@@ -2,6 +2,7 @@
 
     MailError                  root, never carries an address in its message
     ├── MailDeferred           transient: connection failures, timeouts, 4xx
+    │   └── MailLoginRefused   the server refused our credentials (535)
     └── MailRejected           permanent: 5xx, e.g. a recipient that does not exist
 
 A message's `Message-ID` is chosen by the caller from what the message is
@@ -38,6 +39,14 @@ class MailError(Exception):
 
 class MailDeferred(MailError, TransientError):
     """The message could not be sent now; a later attempt may succeed."""
+
+
+class MailLoginRefused(MailDeferred):
+    """The server refused the SMTP username or password.
+
+    It says nothing about the message: the retries, and at the end a replay of
+    the dead letter once the credentials are fixed, send it.
+    """
 
 
 class MailRejected(MailError, PermanentError):
@@ -107,6 +116,8 @@ class SmtpMailer:
                 start_tls=settings.security is SmtpSecurity.STARTTLS,
                 timeout=settings.timeout,
             )
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise MailLoginRefused(f"SMTP {exc.code}: login refused") from None
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [refusal.code for refusal in exc.recipients]
             raise _by_code(min(codes), "recipient refused") from None

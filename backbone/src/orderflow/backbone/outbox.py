@@ -9,9 +9,13 @@ transaction. A crash between publish and commit publishes the batch again;
 consumers are idempotent, so nothing is lost and nothing is applied twice.
 
 An event the broker returns as unroutable (no queue bound yet, for instance
-while the consuming service is starting) is tried again after 2, 4 and 8
-seconds; after `UNROUTABLE_ATTEMPTS` it is marked `unroutable`, logged as an
-error and kept in the table for the retention period like a sent event.
+while the consuming service is starting for the first time) is tried again
+after 2, 4 and 8 seconds; after `UNROUTABLE_ATTEMPTS` it is marked
+`unroutable` and kept in the table for the retention period like a sent
+event. Once every service has started once, its queues exist whether it runs
+or not, so what stays unroutable is an event type that no service subscribes
+to (yet): that is logged at info, not as an error, and counted in
+`orderflow_outbox_unroutable_total` by routing key.
 """
 
 from __future__ import annotations
@@ -223,7 +227,7 @@ class OutboxRelay:
                 event.id,
                 attempts,
             )
-            log.error(
+            log.info(
                 "outbox_event.unroutable",
                 event_id=str(event.event_id),
                 routing_key=event.routing_key,
