@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Orderflow needs on a developer's machine or CI:
-# the servers it talks to and the libraries its Python packages load.
+# the servers it talks to, the libraries its Python packages load, and the
+# tools its tests call (pdftotext, openssl).
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
     libharfbuzz-subset0
     fonts-dejavu-core
     poppler-utils
+    openssl
 )
 
 missing=()
