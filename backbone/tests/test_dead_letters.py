@@ -9,9 +9,13 @@ from backbone_harness import Harness, ThingHappened, eventually, record_effect, 
 from typer.testing import CliRunner
 
 from orderflow.backbone.cli import app
+from orderflow.backbone.dead_letters import erase_customer
 from orderflow.backbone.errors import TransientError
+from orderflow.backbone.testing import example_event
 from orderflow.backbone.unit_of_work import UnitOfWork
+from orderflow.contracts.crm import CustomerErased
 from orderflow.contracts.envelope import Envelope
+from orderflow.contracts.examples import EXAMPLES
 
 
 @pytest.fixture
@@ -106,6 +110,57 @@ async def test_show_and_purge_record_an_audit(harness: Harness, cli: CliRunner) 
     audit = await harness.fetch("SELECT action, filters FROM dead_letter_audit")
     assert [row["action"] for row in audit] == ["purge"]
     assert '"reason": "invalid"' in audit[0]["filters"]
+
+
+async def test_erasure_blanks_the_dead_letters_about_the_customer(
+    harness: Harness, cli: CliRunner
+) -> None:
+    service = harness.service()
+    erased = EXAMPLES["customer.erased.v1"]
+    assert isinstance(erased, CustomerErased)
+    placed = example_event("order.placed.v1")
+    queue = f"{harness.name}.order.placed.v1"
+
+    async with harness.running(service):
+        await harness.publish_dead_letter(placed, original_queue=queue)
+        await harness.dead_letters()
+        async with service.unit_of_work() as uow:
+            blanked = await erase_customer(uow.conn, erased)
+        await harness.publish_dead_letter(placed, original_queue=queue)
+        letters = await harness.dead_letters()
+        listed = await _orderflow(cli, "dlq", "list", "--all", "-s", harness.name)
+
+    assert blanked == 1
+    assert [(letter.body, letter.erased_at is not None) for letter in letters] == [
+        (b"", True),
+        (b"", True),
+    ]
+    assert listed.count("erased") == 2
+    audit = await harness.fetch("SELECT action, actor FROM dead_letter_audit")
+    assert [tuple(row) for row in audit] == [("erase", "customer.erased")] * 2
+
+
+async def test_erasure_leaves_the_dead_letters_of_others_alone(
+    harness: Harness,
+) -> None:
+    service = harness.service()
+    erased = EXAMPLES["customer.erased.v1"]
+    assert isinstance(erased, CustomerErased)
+    other = erased.model_copy(
+        update={"customer_id": "someone-else", "email_sha256": "0" * 64}
+    )
+    placed = example_event("order.placed.v1")
+
+    async with harness.running(service):
+        await harness.publish_dead_letter(placed, original_queue=harness.queue)
+        await harness.dead_letters()
+        async with service.unit_of_work() as uow:
+            blanked = await erase_customer(uow.conn, other)
+        [letter] = await harness.dead_letters()
+
+    assert blanked == 0
+    assert letter.body == placed.model_dump_json().encode()
+    assert letter.erased_at is None
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import asyncpg
+from crm_fakes import smtp_server
 from crm_harness import CrmHarness, placed
 from typer.testing import CliRunner
 
@@ -62,6 +63,29 @@ async def test_erasure_over_http_removes_the_customer_everywhere(
     assert erased["email_sha256"] == email_sha256("ada@example.com")
     assert b"ada@example.com" not in body["body"]
     assert await _outbox_rows_naming(crm, "ada@example.com") == 0
+
+
+async def test_erasure_blanks_the_dead_letters_about_the_customer(
+    crm: CrmHarness,
+) -> None:
+    async with smtp_server() as (_, port):
+        service = crm.service(smtp_port=port)
+        async with crm.running(service):
+            await crm.send(placed("ord-1", email="nobody@bounce.test"))
+            [bounced] = await crm.wait_for_dead_letters()
+            async with crm.client(service) as client:
+                response = await client.post(
+                    "/customers/erasure", json={"email": "nobody@bounce.test"}
+                )
+            [erased] = await crm.dead_letters()
+
+    assert response.status_code == 200
+    [customer_id] = response.json()["erased"]
+    assert customer_id.encode() in bounced.body
+    assert erased.id == bounced.id
+    assert erased.body == b""
+    assert erased.erased_at is not None
+    assert erased.error_type == bounced.error_type
 
 
 async def _upserted_published(crm: CrmHarness) -> bool:

@@ -9,6 +9,7 @@ import pytest
 from orderflow.backbone.service import Service
 from orderflow.backbone.testing import (
     consuming,
+    dead_letters,
     eventually,
     example_event,
     publish_event,
@@ -69,3 +70,19 @@ async def test_erasure_forgets_whose_orders_they_were(
 
     [row] = await rows(service, "SELECT order_number FROM order_book")
     assert row["order_number"] == placed.payload.order_number
+
+
+async def test_erasure_blanks_the_dead_letters_about_the_customer(
+    service: Service, amqp_url: str, database_url: str
+) -> None:
+    async def collected() -> bool:
+        return bool(await dead_letters(amqp_url, database_url, service.name))
+
+    async def blanked() -> bool:
+        [letter] = await dead_letters(amqp_url, database_url, service.name)
+        return letter.body == b""
+
+    await publish_event(amqp_url, example_event("order.placed.v1", lines=()))
+    await eventually(collected)
+    await publish_event(amqp_url, example_event("customer.erased.v1"))
+    await eventually(blanked)

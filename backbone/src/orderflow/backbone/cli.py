@@ -214,7 +214,6 @@ def _filter(
 
 
 def _summary(service: str, letter: DeadLetter) -> str:
-    state = "replayed" if letter.replayed_at else "purged" if letter.purged_at else ""
     return "  ".join(
         [
             f"{service}:{letter.id}",
@@ -223,9 +222,17 @@ def _summary(service: str, letter: DeadLetter) -> str:
             letter.reason,
             f"attempts={letter.attempts}",
             f"{letter.error_type or ''}: {(letter.error_message or '')[:80]}",
-            state,
+            _state(letter),
         ]
     ).rstrip()
+
+
+def _state(letter: DeadLetter) -> str:
+    if letter.erased_at:
+        return "erased"
+    if letter.replayed_at:
+        return "replayed"
+    return "purged" if letter.purged_at else ""
 
 
 @dlq.command("list")

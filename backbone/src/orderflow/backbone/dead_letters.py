@@ -6,11 +6,18 @@ ack: nothing is lost). From there they can be filtered and shown at leisure.
 A replay publishes the message back to the queue it failed in, through
 `orderflow.retry`, with its original id and headers and a fresh attempt
 count; a purge only marks it. Both are recorded in `dead_letter_audit`.
+
+A dead letter may hold a customer's personal data. `erase_customer`, called
+by a service's `customer.erased.v1` handler, blanks the body of every dead
+letter about that customer and remembers the customer, so that one still
+waiting in the queue loses its body when it is collected.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +29,8 @@ from aio_pika.abc import AbstractIncomingMessage
 from orderflow.backbone import topology
 from orderflow.backbone.database import Connection
 from orderflow.backbone.logging import get_logger
+from orderflow.contracts.crm import CustomerErased
+from orderflow.contracts.values import email_sha256
 
 log = get_logger(__name__)
 
@@ -46,6 +55,10 @@ _FAILURE_HEADERS = frozenset(
     }
 )
 REPLAYED_FROM_HEADER = "x-orderflow-replayed-from"
+ERASURE_ACTOR = "customer.erased"
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,7 @@ class DeadLetter:
     body: bytes
     replayed_at: datetime | None
     purged_at: datetime | None
+    erased_at: datetime | None
 
 
 class DeadLetterStore:
@@ -189,11 +203,13 @@ class DeadLetterStore:
 
     async def _store(self, message: AbstractIncomingMessage) -> None:
         headers = dict(message.headers)
-        await self._conn.execute(
+        erased = await _erased_customer_in(self._conn, message.body)
+        dead_letter_id = await self._conn.fetchval(
             "INSERT INTO dead_letters (event_id, routing_key, original_queue, reason,"
             " error_type, error_message, attempts, first_failed_at, dead_lettered_at,"
-            " correlation_id, headers, body)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            " correlation_id, headers, body, erased_at, purged_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)"
+            " RETURNING id",
             message.message_id,
             _routing_key(headers, self._service),
             _text(headers.get(topology.ORIGINAL_QUEUE_HEADER)) or _death_queue(headers),
@@ -206,14 +222,100 @@ class DeadLetterStore:
             or datetime.now(UTC),
             message.correlation_id,
             json.dumps(headers, default=str),
-            message.body,
+            b"" if erased else message.body,
+            datetime.now(UTC) if erased else None,
         )
+        if erased:
+            await _audit_erasure(self._conn, [dead_letter_id], erased)
+
+
+async def erase_customer(conn: Connection, erased: CustomerErased) -> int:
+    """Blank the dead letters about an erased customer, now and when collected.
+
+    Call it in the transaction of the `customer.erased.v1` handler. A blanked
+    dead letter keeps its headers and is closed, as there is nothing left to
+    replay. Returns how many stored dead letters were blanked.
+    """
+    await conn.execute(
+        "INSERT INTO erased_customers (customer_id, email_sha256) VALUES ($1, $2)"
+        " ON CONFLICT (customer_id) DO NOTHING",
+        erased.customer_id,
+        erased.email_sha256,
+    )
+    rows = await conn.fetch("SELECT id, body FROM dead_letters WHERE erased_at IS NULL")
+    hashes = {erased.email_sha256} if erased.email_sha256 else set()
+    ids = [
+        row["id"]
+        for row in rows
+        if _is_about(row["body"], {erased.customer_id}, hashes)
+    ]
+    if ids:
+        await conn.execute(
+            "UPDATE dead_letters SET body = ''::bytea, erased_at = now(),"
+            " purged_at = coalesce(purged_at, now()) WHERE id = ANY($1)",
+            ids,
+        )
+        await _audit_erasure(conn, ids, erased.customer_id)
+        log.info("dead_letters.erased", customer_id=erased.customer_id, count=len(ids))
+    return len(ids)
+
+
+async def _erased_customer_in(conn: Connection, body: bytes) -> str | None:
+    """The id of an erased customer the body is about, if any."""
+    strings, hashes = _mentions(body)
+    if not strings and not hashes:
+        return None
+    found: str | None = await conn.fetchval(
+        "SELECT customer_id FROM erased_customers"
+        " WHERE customer_id = ANY($1) OR email_sha256 = ANY($2) LIMIT 1",
+        list(strings),
+        list(hashes),
+    )
+    return found
+
+
+async def _audit_erasure(conn: Connection, ids: list[int], customer_id: str) -> None:
+    await conn.executemany(
+        "INSERT INTO dead_letter_audit (action, dead_letter_id, actor, filters)"
+        " VALUES ('erase', $1, $2, $3)",
+        [
+            (dead_letter_id, ERASURE_ACTOR, json.dumps({"customer_id": customer_id}))
+            for dead_letter_id in ids
+        ],
+    )
+
+
+def _is_about(body: bytes, customer_ids: set[str], hashes: set[str]) -> bool:
+    strings, found = _mentions(body)
+    return bool(strings & customer_ids or found & hashes)
+
+
+def _mentions(body: bytes) -> tuple[set[str], set[str]]:
+    """The strings of a body, and the hashes of the email addresses in them."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        strings = set(_strings(json.loads(text)))
+    except (ValueError, RecursionError):
+        strings = {text}
+    hashes = {email_sha256(email) for line in strings for email in _EMAIL.findall(line)}
+    return strings, hashes
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 _COLUMNS = (
     "id, event_id, routing_key, original_queue, reason, error_type, error_message,"
     " attempts, first_failed_at, dead_lettered_at, correlation_id, headers, body,"
-    " replayed_at, purged_at"
+    " replayed_at, purged_at, erased_at"
 )
 
 

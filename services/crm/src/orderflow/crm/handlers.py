@@ -63,6 +63,7 @@ from email.message import EmailMessage
 
 import asyncpg
 
+from orderflow.backbone import dead_letters
 from orderflow.backbone.errors import OrderNotYetKnown
 from orderflow.backbone.logging import get_logger
 from orderflow.backbone.mail import Mailer, MailFolder, MailRejected
@@ -370,21 +371,21 @@ async def erase_customer(
     """Erase the customer with this address, in one shop or all of them.
 
     Each erased record emits `customer.erased.v1`, which names the customer
-    by ids and the address's hash, so every other service can erase its copy.
-    Returns the ids of the erased customers.
+    by ids and the address's hash, so every other service can erase its copy;
+    crm's own dead letters about the customer are blanked at once. Returns the
+    ids of the erased customers.
     """
     records = await store.find_by_email(uow.conn, email, shop_id)
     for record in records:
         crms = await store.erase_customer(uow.conn, record.customer_id)
-        uow.emit(
-            CustomerErased(
-                shop_id=record.shop_id,
-                customer_id=record.customer_id,
-                platform_customer_id=record.customer.platform_customer_id,
-                email_sha256=email_sha256(email),
-            ),
-            correlation_id=record.customer_id,
+        erased = CustomerErased(
+            shop_id=record.shop_id,
+            customer_id=record.customer_id,
+            platform_customer_id=record.customer.platform_customer_id,
+            email_sha256=email_sha256(email),
         )
+        await dead_letters.erase_customer(uow.conn, erased)
+        uow.emit(erased, correlation_id=record.customer_id)
         for crm in crms:
             uow.emit(
                 ContactErasureRequested(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from orderflow.backbone import dead_letters
 from orderflow.backbone.database import Connection
 from orderflow.backbone.errors import OrderNotYetKnown
 from orderflow.backbone.logging import get_logger
@@ -82,8 +83,9 @@ async def _stamp(
 
 
 async def erase_customer(event: Envelope[CustomerErased], uow: UnitOfWork) -> None:
-    """Forget which orders belonged to the erased customer."""
+    """Forget which orders belonged to the erased customer, dead letters too."""
     erased = event.payload
+    await dead_letters.erase_customer(uow.conn, erased)
     if erased.email_sha256 is None:
         return
     status = await uow.conn.execute(

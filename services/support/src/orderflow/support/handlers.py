@@ -6,6 +6,7 @@ and comes back through the delay tiers once the order has been recorded.
 
 from __future__ import annotations
 
+from orderflow.backbone import dead_letters
 from orderflow.backbone.database import Connection
 from orderflow.backbone.errors import OrderNotYetKnown
 from orderflow.backbone.logging import get_logger
@@ -52,8 +53,9 @@ async def learn_refund(event: Envelope[OrderRefunded], uow: UnitOfWork) -> None:
 
 
 async def erase_customer(event: Envelope[CustomerErased], uow: UnitOfWork) -> None:
-    """Forget which orders belonged to the erased customer."""
+    """Forget which orders belonged to the erased customer, dead letters too."""
     erased = event.payload
+    await dead_letters.erase_customer(uow.conn, erased)
     if erased.email_sha256 is None:
         return
     await uow.conn.execute(
