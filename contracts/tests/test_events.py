@@ -1,6 +1,8 @@
 """Payloads and envelopes survive JSON unchanged and refuse what they must."""
 
+import gc
 import json
+import weakref
 from typing import Any
 from uuid import uuid4
 
@@ -47,6 +49,14 @@ def test_envelope_round_trips_through_json(routing_key: str) -> None:
     parsed = envelope_of(CATALOGUE[routing_key]).model_validate_json(text)
     assert parsed == envelope
     assert parsed.routing_key == routing_key
+
+
+def test_envelope_model_outlives_a_garbage_collection() -> None:
+    built = weakref.ref(envelope_of(OrderRefunded))
+
+    gc.collect()
+
+    assert built() is envelope_of(OrderRefunded)
 
 
 def test_wrap_names_the_payloads_type_and_version() -> None:

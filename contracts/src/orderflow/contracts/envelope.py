@@ -60,9 +60,20 @@ class Envelope(BaseModel, Generic[P]):
         return f"{self.event_type}.v{self.schema_version}"
 
 
+_PARAMETRISED: dict[type[EventPayload], Any] = {}
+
+
 def envelope_of(payload_type: type[P]) -> type[Envelope[P]]:
-    """The envelope model parametrised with one payload class."""
-    return Envelope[payload_type]  # type: ignore[valid-type]
+    """The envelope model parametrised with one payload class.
+
+    Each is built once and kept: pydantic holds parametrised models only
+    weakly, and building one again after the garbage collector has taken it
+    costs about a millisecond, on whichever message comes next.
+    """
+    if payload_type not in _PARAMETRISED:
+        _PARAMETRISED[payload_type] = Envelope[payload_type]  # type: ignore[valid-type]
+    envelope: type[Envelope[P]] = _PARAMETRISED[payload_type]
+    return envelope
 
 
 def wrap(
