@@ -120,6 +120,21 @@ def test_embedded_xml_of_each_case_passes_the_facturx_checks(
     assert b"<ram:ID>INV-2025-000007</ram:ID>" in xml
 
 
+def test_pdf_says_it_is_pdf_a_3b_carrying_factur_x_en_16931() -> None:
+    catalog: Any = PdfReader(io.BytesIO(render_pdf(_invoice()))).trailer["/Root"]
+
+    xmp = catalog["/Metadata"].get_object().get_data()
+    attached = [spec.get_object() for spec in catalog["/AF"]]
+    assert b"<pdfaid:part>3</pdfaid:part>" in xmp
+    assert b"<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    assert b"<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
+    assert b"<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in xmp
+    assert [(f["/F"], f["/AFRelationship"]) for f in attached] == [
+        ("factur-x.xml", "/Data")
+    ]
+    assert "/OutputIntents" in catalog
+
+
 def test_intra_community_supply_names_the_country_the_goods_went_to() -> None:
     shipped = Address(name="Lager", line1="Rue 1", city="Lyon", country="FR")
     reverse_charged = {"country": "FR", "vat_id": VALID_FR_VAT_ID}

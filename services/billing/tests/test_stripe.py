@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from billing_flow import SHOP, BillingUnderTest, billing_running, settle
@@ -21,6 +23,7 @@ from billing_stripe_fake import (
 )
 
 from orderflow.backbone.testing import eventually
+from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.billing import handlers
 from orderflow.billing.adapters.stripe_gateway import StripeGateway
 from orderflow.billing.errors import StripeRejected
@@ -113,11 +116,38 @@ async def test_unpaid_order_gets_a_checkout_link_by_email(
     mails = await billing.wait_for_mail(f"Payment for your order {placed.order_number}")
 
     session = stripe.objects[payment["reference"]]
+    asked = next(
+        call.params
+        for call in stripe.creations("/v1/checkout/sessions")
+        if call.params["metadata"]["order_id"] == placed.order_id
+    )
     assert payment["method"] == "card"
+    assert asked["locale"] == "en"
+    assert asked["line_items"]["0"]["price_data"]["product_data"]["name"] == (
+        f"Order {placed.order_number}"
+    )
     assert payment["payment_url"] == session["url"]
     assert session["amount_total"] == 4640
     assert session["metadata"]["payment_id"] == payment["payment_id"]
     assert session["url"] in mails[-1].get_content()
+
+
+async def test_checkout_page_speaks_the_customers_language(
+    billing: BillingUnderTest, stripe: FakeStripe
+) -> None:
+    placed = order_placed(paid=False, locale="fr-FR", country="FR")
+
+    await _requested(billing, placed)
+
+    asked = next(
+        call.params
+        for call in stripe.creations("/v1/checkout/sessions")
+        if call.params["metadata"]["order_id"] == placed.order_id
+    )
+    assert asked["locale"] == "fr"
+    assert asked["line_items"]["0"]["price_data"]["product_data"]["name"] == (
+        f"Commande {placed.order_number}"
+    )
 
 
 async def test_products_are_registered_once_per_sku_with_idempotency_keys(
@@ -200,10 +230,10 @@ async def test_two_orders_with_the_same_new_sku_register_it_at_stripe_once(
         for title, price in (("Lamp", "30"), ("Lamp 2", "35"))
     )
 
-    async with billing.service.unit_of_work() as uow:
-        await handlers.register_products(first, uow, shop_billing)
-        racing = asyncio.create_task(_register(billing, second, shop_billing))
-        await eventually(lambda: _waiting_for_a_lock(billing))
+    async with _connection(database_url) as conn, conn.transaction():
+        await handlers.register_products(first, UnitOfWork(conn, "tests"), shop_billing)
+        racing = asyncio.create_task(_register(database_url, second, shop_billing))
+        await eventually(lambda: _waiting_for_a_lock(database_url))
     await racing
 
     lamps = [p for p in stripe.objects_of("product") if p["metadata"]["sku"] == "LAMP"]
@@ -234,19 +264,31 @@ def _with_one_line(title: str, price: str) -> OrderPlaced:
     return placed.model_copy(update={"lines": (line,)})
 
 
-async def _register(
-    billing: BillingUnderTest, placed: OrderPlaced, shop_billing: Billing
-) -> None:
-    async with billing.service.unit_of_work() as uow:
-        await handlers.register_products(placed, uow, shop_billing)
-
-
-async def _waiting_for_a_lock(billing: BillingUnderTest) -> bool:
-    rows = await billing.fetch(
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
-        " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO products%'"
+@asynccontextmanager
+async def _connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of its own on billing's schema, outside the service's pool."""
+    conn = await asyncpg.connect(
+        database_url, server_settings={"search_path": "billing"}
     )
-    return bool(rows)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def _register(database_url: str, placed: OrderPlaced, billing: Billing) -> None:
+    async with _connection(database_url) as conn, conn.transaction():
+        await handlers.register_products(placed, UnitOfWork(conn, "tests"), billing)
+
+
+async def _waiting_for_a_lock(database_url: str) -> bool:
+    async with _connection(database_url) as conn:
+        waiting: bool = await conn.fetchval(
+            "SELECT count(*) > 0 FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            " AND query LIKE 'INSERT INTO products%'"
+        )
+    return waiting
 
 
 async def test_duplicate_and_reordered_webhooks_capture_once_and_refund_once(

@@ -198,13 +198,15 @@ async def request_card_payment(
         currency=order.currency,
         source=PaymentSource.STRIPE.value,
     )
+    language = language_for(order.customer.locale, billing.shop.default_language)
     checkout = await gateway.create_checkout(
         payment_id=str(payment.payment_id),
         order_id=order.order_id,
-        order_number=order.order_number,
+        description=f"{words(language)['order']} {order.order_number}",
         amount=_minor(amount, order.currency),
         currency=order.currency,
         email=order.customer.email,
+        language=language,
         success_url=billing.settings.checkout_success_url,
         cancel_url=billing.settings.checkout_cancel_url,
     )

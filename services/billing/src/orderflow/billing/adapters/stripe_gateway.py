@@ -114,14 +114,18 @@ class StripeGateway:
         *,
         payment_id: str,
         order_id: str,
-        order_number: str,
+        description: str,
         amount: int,
         currency: str,
         email: str | None,
+        language: str,
         success_url: str,
         cancel_url: str,
     ) -> Checkout:
-        """A Checkout Session for the whole order, with the payment's id on it."""
+        """A Checkout Session for the whole order, with the payment's id on it.
+
+        The page speaks the customer's language and names the order in it.
+        """
         metadata = {"payment_id": payment_id, "order_id": order_id}
         params: dict[str, Any] = {
             "mode": "payment",
@@ -129,6 +133,7 @@ class StripeGateway:
             "success_url": success_url,
             "cancel_url": cancel_url,
             "metadata": metadata,
+            "locale": language,
             "payment_intent_data": {"metadata": metadata},
             "line_items": [
                 {
@@ -136,7 +141,7 @@ class StripeGateway:
                     "price_data": {
                         "currency": currency.lower(),
                         "unit_amount": amount,
-                        "product_data": {"name": f"Order {order_number}"},
+                        "product_data": {"name": description},
                     },
                 }
             ],
