@@ -57,6 +57,7 @@ def _invoice(language: str = "en", **order: Any) -> Document:
 # Each VAT case: the order, the rate column, the total VAT, the mentions.
 CASES = {
     "domestic": ({}, "19 % S", "7.40 EUR", ()),
+    "domestic_net_prices": ({"taxes_included": False}, "19 % S", "8.82 EUR", ()),
     "eu_consumer": ({"country": "FR"}, "20 % S", "7.74 EUR", ()),
     "eu_business_reverse_charge": (
         {"country": "FR", "vat_id": VALID_FR_VAT_ID, "company": "Exemple SARL"},
