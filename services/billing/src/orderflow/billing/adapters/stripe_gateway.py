@@ -126,6 +126,10 @@ class StripeGateway:
 
         The page speaks the customer's language and names the order in it.
         """
+        # TODO: Stripe expires a Checkout Session after 24 hours, and with it
+        # the emailed link. Emailing a link to a billing route that opens a
+        # fresh session when it is followed would keep the link payable; it
+        # needs a token per payment and webhooks matched by metadata alone.
         metadata = {"payment_id": payment_id, "order_id": order_id}
         params: dict[str, Any] = {
             "mode": "payment",

@@ -10,6 +10,11 @@ The treatment follows the place of supply for a seller established in the EU:
   rate (the One-Stop-Shop rule for distance sales and digital services);
 - buyer outside the EU: zero-rated export.
 
+The buyer's country is that of the billing address, for goods and services
+alike. TODO: goods sent to another country than the billing address's are
+supplied where they arrive; deciding per line, with the shipping address's
+country for physical lines, would tax that case right.
+
 Every line is rounded on its own, half up to the currency's minor unit, and
 the totals are the sums of the rounded lines, as the invoice prints them.
 """
