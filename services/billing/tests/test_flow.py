@@ -12,6 +12,7 @@ import pytest
 from billing_flow import BillingUnderTest, billing_running, settle
 from billing_orders import order_placed
 from billing_pdf import embedded_xml, pdf_text, shows
+from billing_saxon import passes_schematron
 
 from orderflow.backbone.dead_letters import DeadLetter
 from orderflow.backbone.testing import dead_letters, eventually
@@ -32,7 +33,7 @@ def _attachment(message: object) -> bytes:
 
 
 async def test_paid_order_is_invoiced_and_mailed_once(
-    billing: BillingUnderTest, tmp_path: Path
+    billing: BillingUnderTest, tmp_path: Path, saxon_url: str
 ) -> None:
     placed = order_placed(paid=True)
 
@@ -49,7 +50,9 @@ async def test_paid_order_is_invoiced_and_mailed_once(
     assert len(billing.smtp.with_id(mails[0]["Message-ID"])) == 1
     pdf = _attachment(mails[0])
     assert shows(pdf_text(pdf, tmp_path), f"Rechnung {invoices[0]['invoice_number']}")
-    assert b"<ram:TypeCode>380</ram:TypeCode>" in embedded_xml(pdf)
+    xml = embedded_xml(pdf)
+    assert b"<ram:TypeCode>380</ram:TypeCode>" in xml
+    assert passes_schematron(xml, saxon_url)
 
 
 async def test_platform_totals_that_disagree_are_flagged_on_the_invoice(
