@@ -184,6 +184,7 @@ def shopify_refund(
                 "currency": "EUR",
             }
         ],
+        "refund_shipping_lines": [],
         "order_adjustments": [],
     }
 

@@ -277,6 +277,31 @@ async def test_refund_of_shipping_names_the_shipping_part(
 ) -> None:
     order = shopify_order()
     placed = await orders.shopify(order)
+    shipping_line = order["shipping_lines"][0]
+    refund = shopify_refund(order, 8201, "16.90") | {
+        "refund_shipping_lines": [
+            {
+                "id": 8202,
+                "shipping_line_id": shipping_line["id"],
+                "subtotal_amount_set": _money("4.12"),
+                "tax_amount_set": _money("0.78"),
+                "shipping_line": shipping_line,
+            }
+        ]
+    }
+
+    await orders.shopify(refund, "refunds/create")
+
+    [_, (_, refunded)] = await orders.events(placed["order_id"])
+    assert refunded["amount"] == "16.90"
+    assert refunded["shipping"] == "4.90"
+
+
+async def test_refund_of_shipping_before_api_version_2024_10(
+    orders: OrdersHarness,
+) -> None:
+    order = shopify_order()
+    placed = await orders.shopify(order)
     refund = shopify_refund(order, 8001, "16.90") | {
         "order_adjustments": [
             {
@@ -310,3 +335,10 @@ async def test_nul_in_the_customers_note_is_dropped(orders: OrdersHarness) -> No
         "SELECT body FROM deliveries WHERE order_id = $1::uuid", receipt["order_id"]
     )
     assert b"\\u0000" in row["body"]
+
+
+def _money(amount: str) -> dict[str, dict[str, str]]:
+    return {
+        "shop_money": {"amount": amount, "currency_code": "EUR"},
+        "presentment_money": {"amount": amount, "currency_code": "EUR"},
+    }

@@ -183,6 +183,23 @@ class _Adjustment(PlatformModel):
     kind: str | None = None
 
 
+class _Money(PlatformModel):
+    amount: Decimal
+
+
+class _MoneySet(PlatformModel):
+    shop_money: _Money
+
+
+class _RefundShippingLine(PlatformModel):
+    subtotal_amount_set: _MoneySet
+    tax_amount_set: _MoneySet | None = None
+
+    def amount(self) -> Decimal:
+        tax = self.tax_amount_set.shop_money.amount if self.tax_amount_set else 0
+        return self.subtotal_amount_set.shop_money.amount + tax
+
+
 class _Refund(PlatformModel):
     id: str
     order_id: str
@@ -190,8 +207,23 @@ class _Refund(PlatformModel):
     processed_at: AwareDatetime | None = None
     note: str | None = None
     refund_line_items: list[_RefundLine] = []
+    refund_shipping_lines: list[_RefundShippingLine] = []
     transactions: list[_Transaction] = []
     order_adjustments: list[_Adjustment] = []
+
+    def shipping(self) -> Decimal:
+        """The shipping refunded, tax included.
+
+        API versions from 2024-10 name it in `refund_shipping_lines`; older
+        ones as order adjustments of kind `shipping_refund`.
+        """
+        if self.refund_shipping_lines:
+            return total(line.amount() for line in self.refund_shipping_lines)
+        return total(
+            -(a.amount + a.tax_amount)
+            for a in self.order_adjustments
+            if a.kind == "shipping_refund"
+        )
 
 
 def normalise(headers: Mapping[str, str], body: bytes, _: datetime) -> Delivery | None:
@@ -384,11 +416,6 @@ def _is_refund(transaction: _Transaction) -> bool:
 
 def _refunded(key: OrderKey, refund: _Refund) -> OrderRefunded:
     transactions = [t for t in refund.transactions if _is_refund(t)]
-    shipping = total(
-        -(a.amount + a.tax_amount)
-        for a in refund.order_adjustments
-        if a.kind == "shipping_refund"
-    )
     return build(
         OrderRefunded,
         shop_id=key.shop_id,
@@ -406,7 +433,7 @@ def _refunded(key: OrderKey, refund: _Refund) -> OrderRefunded:
             )
             for line in refund.refund_line_items
         ),
-        shipping=max(shipping, Decimal(0)),
+        shipping=max(refund.shipping(), Decimal(0)),
         reason=text(refund.note),
         full=False,
     )
