@@ -11,7 +11,8 @@ real-sized `orders/create` deliveries, each a new order:
    it.
 
 Both phases are bounded in time and in count. At the end the stored orders
-are counted, so that every accepted webhook is known to be in the database.
+are counted: every accepted webhook must be in the database, or the run
+fails.
 
     .venv/bin/python services/orders/bench/bench_ingest.py [--seconds 10]
 """
@@ -293,14 +294,19 @@ async def main(seconds: float, connections: int, rate: float) -> None:
     port = free_port()
     log = Path("/tmp/orderflow-bench-ingest.log")  # noqa: S108
     async with event_sink():
-        first, second = await _load(database_url, port, log, seconds, connections, rate)
+        phases = await _load(database_url, port, log, seconds, connections, rate)
+    _, first, second = phases
     stored = await stored_orders(database_url)
+    accepted = sum(phase.accepted for phase in phases)
     print(f"machine: {os.cpu_count()} cores (nproc), {cpu_name()}")
     print(f"load average before: {load_before}")
     print(f"python {sys.version.split()[0]}, load generator in a separate process")
     print(first.report())
     print(second.report())
-    print(f"orders stored: {stored} (warm-up included); service log: {log}")
+    print(f"orders stored: {stored} of {accepted} accepted (warm-up included)")
+    print(f"service log: {log}")
+    if stored < accepted:
+        raise SystemExit("accepted webhooks are missing from the database")
 
 
 async def _load(
@@ -310,12 +316,13 @@ async def _load(
     seconds: float,
     connections: int,
     rate: float,
-) -> tuple[Phase, Phase]:
+) -> tuple[Phase, Phase, Phase]:
     service = start_service(database_url, port, log)
     try:
         wait_until_ready(port)
-        warm = [signed_request(n, port) for n in range(1, 501)]
-        await flat_out(port, warm, 2.0, connections)
+        warm = await flat_out(
+            port, [signed_request(n, port) for n in range(1, 501)], 2.0, connections
+        )
         most = int(seconds * 3000)
         flat = [signed_request(n, port) for n in range(1000, 1000 + most)]
         first = await flat_out(port, flat, seconds, connections)
@@ -326,7 +333,7 @@ async def _load(
     finally:
         service.send_signal(signal.SIGTERM)
         service.wait(timeout=60)
-    return first, second
+    return warm, first, second
 
 
 if __name__ == "__main__":
