@@ -23,6 +23,7 @@ from orderflow.billing.domain.numbering import document_number, series_for
 from orderflow.billing.domain.payments import PaymentFacts, PaymentStatus
 from orderflow.billing.domain.tax import VatCategory
 from orderflow.billing.domain.wording import language_for
+from orderflow.contracts import Address
 
 SELLER = Party(name="Example Shop GmbH", country="DE", vat_id="DE136695976")
 PAID = PaymentTerms(paid=True, method="card", reference="pay-1")
@@ -72,6 +73,25 @@ def test_reverse_charged_invoice_has_no_tax_and_names_both_vat_ids() -> None:
         VatCategory.REVERSE_CHARGE,
         VatCategory.INTRA_COMMUNITY,
     }
+
+
+def test_goods_sent_abroad_are_taxed_there_and_the_ebook_at_home() -> None:
+    gift = Address(name="Marie", line1="Rue 1", city="Lyon", country="FR")
+
+    invoice = _invoice(shipping_address=gift)
+
+    rates = {line.description: line.rate for line in invoice.lines}
+    assert rates == {
+        "Async Python, the e-book": Decimal("0.19"),
+        "Mug, blue": Decimal("0.20"),
+        "DHL Paket": Decimal("0.20"),
+    }
+    assert invoice.totals.tax == Decimal("7.60")
+    assert [(b.rate, b.tax) for b in invoice.breakdown] == [
+        (Decimal("0.19"), Decimal("3.03")),
+        (Decimal("0.20"), Decimal("4.57")),
+    ]
+    assert invoice.totals_disagree
 
 
 def test_order_discount_becomes_a_negative_line() -> None:

@@ -66,6 +66,12 @@ CASES = {
         ("Reverse charge", "Exempt intra-community supply"),
     ),
     "export": ({"country": "US"}, "0 % G", "0.00 EUR", ("Export outside the EU",)),
+    "goods_sent_to_another_member_state": (
+        {"shipping_address": Address(name="Marie", city="Lyon", country="FR")},
+        "20 % S",
+        "7.60 EUR",
+        (),
+    ),
 }
 
 

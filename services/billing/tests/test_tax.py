@@ -51,6 +51,30 @@ def test_invalid_or_foreign_vat_id_is_charged_as_a_consumer(vat_id: str) -> None
     assert _decide("FR", vat_id).treatment is Treatment.EU_CONSUMER
 
 
+@pytest.mark.parametrize(
+    ("arrives_in", "established_in", "vat_id", "treatment"),
+    [
+        ("DE", "FR", VALID_FR_VAT_ID, Treatment.DOMESTIC),
+        ("IT", "FR", VALID_FR_VAT_ID, Treatment.EU_BUSINESS),
+        ("FR", "DE", "DE136695976", Treatment.EU_CONSUMER),
+        ("US", "DE", None, Treatment.EXPORT),
+    ],
+    ids=["into-the-sellers-country", "to-a-third-state", "sellers-own-id", "out"],
+)
+def test_goods_are_taxed_where_they_arrive(
+    arrives_in: str, established_in: str, vat_id: str | None, treatment: Treatment
+) -> None:
+    decision = decide(
+        seller_country="DE",
+        buyer_country=arrives_in,
+        buyer_vat_id=vat_id,
+        on=DAY,
+        established_in=established_in,
+    )
+
+    assert decision.treatment is treatment
+
+
 def test_export_outside_the_eu_is_zero_rated() -> None:
     decision = _decide("US", "123")
 

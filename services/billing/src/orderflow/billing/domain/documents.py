@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from orderflow.billing.domain.tax import (
     ZERO,
     LineAmount,
-    TaxDecision,
+    SupplyDecisions,
     TaxedAmount,
     VatCategory,
     round_money,
@@ -166,17 +166,20 @@ class Charge(Frozen):
 
 def document_lines(
     charges: Sequence[Charge],
-    decision: TaxDecision,
+    decisions: SupplyDecisions,
     *,
     taxes_included: bool,
     currency: str,
 ) -> tuple[DocumentLine, ...]:
-    """Tax each charge on its own; a discount becomes a line of negative amounts."""
+    """Tax each charge on its own, as goods or as a service.
+
+    A discount becomes a line of negative amounts.
+    """
     lines = []
     for position, charge in enumerate(charges, start=1):
         taxed = tax_line(
             LineAmount(charge.amount, charge.physical),
-            decision,
+            decisions.for_line(charge.physical),
             taxes_included=taxes_included,
             currency=currency,
         )

@@ -20,7 +20,7 @@ from orderflow.billing.domain.documents import (
     document_lines,
     totals_of,
 )
-from orderflow.billing.domain.tax import ZERO, TaxDecision, decide, disagrees
+from orderflow.billing.domain.tax import ZERO, SupplyDecisions, decide, disagrees
 from orderflow.contracts import (
     Address,
     Customer,
@@ -152,12 +152,27 @@ def _product(line: OrderLine) -> Charge:
     )
 
 
-def tax_decision(order: BillingOrder, seller_country: str) -> TaxDecision:
-    return decide(
-        seller_country=seller_country,
-        buyer_country=order.buyer_country(seller_country),
-        buyer_vat_id=order.customer.vat_id,
-        on=order.placed_at.date(),
+def tax_decisions(order: BillingOrder, seller_country: str) -> SupplyDecisions:
+    """How the order's services (where the buyer is) and goods (where they
+    arrive) are taxed."""
+    buyer_country = order.buyer_country(seller_country)
+    arrival = order.shipping_address.country if order.shipping_address else None
+    day = order.placed_at.date()
+    vat_id = order.customer.vat_id
+    return SupplyDecisions(
+        goods=decide(
+            seller_country=seller_country,
+            buyer_country=arrival or buyer_country,
+            buyer_vat_id=vat_id,
+            on=day,
+            established_in=buyer_country,
+        ),
+        services=decide(
+            seller_country=seller_country,
+            buyer_country=buyer_country,
+            buyer_vat_id=vat_id,
+            on=day,
+        ),
     )
 
 
@@ -169,10 +184,10 @@ def draft_invoice(
     payment: PaymentTerms,
 ) -> Document:
     """The invoice of an order, complete but for its number and date of issue."""
-    decision = tax_decision(order, seller.country)
+    decisions = tax_decisions(order, seller.country)
     lines = document_lines(
         order_charges(order, language),
-        decision,
+        decisions,
         taxes_included=order.totals.taxes_included,
         currency=order.currency,
     )
@@ -186,7 +201,7 @@ def draft_invoice(
         currency=order.currency,
         supplied_on=order.placed_at.date(),
         seller=seller,
-        buyer=order.buyer(decision.buyer_vat_id, seller.country),
+        buyer=order.buyer(decisions.buyer_vat_id, seller.country),
         deliver_to=order.deliver_to(),
         lines=lines,
         totals=totals,

@@ -10,10 +10,12 @@ The treatment follows the place of supply for a seller established in the EU:
   rate (the One-Stop-Shop rule for distance sales and digital services);
 - buyer outside the EU: zero-rated export.
 
-The buyer's country is that of the billing address, for goods and services
-alike. TODO: goods sent to another country than the billing address's are
-supplied where they arrive; deciding per line, with the shipping address's
-country for physical lines, would tax that case right.
+Services are supplied where the buyer is (the billing address); goods where
+they arrive (the shipping address), so an order's goods and its services can
+be treated differently: a gift sent to France from a German shop's German
+customer is taxed at the French rate, the e-book beside it at the German.
+A buyer's VAT id belongs to the country the buyer is established in, and
+only one of another member state than the seller's makes a supply exempt.
 
 Every line is rounded on its own, half up to the currency's minor unit, and
 the totals are the sums of the rounded lines, as the invoice prints them.
@@ -105,18 +107,45 @@ def valid_vat_id(vat_id: str | None, country: str) -> str | None:
 
 
 def decide(
-    *, seller_country: str, buyer_country: str, buyer_vat_id: str | None, on: date
+    *,
+    seller_country: str,
+    buyer_country: str,
+    buyer_vat_id: str | None,
+    on: date,
+    established_in: str | None = None,
 ) -> TaxDecision:
-    """The treatment and rate of a sale to a buyer in `buyer_country` on a day."""
+    """The treatment and rate of a supply taxed in `buyer_country` on a day.
+
+    `buyer_country` is where the supply takes place: where the buyer is, or
+    where the goods arrive. `established_in` is the buyer's own country when
+    that differs, for the VAT id to be checked against.
+    """
+    home = established_in or buyer_country
     if buyer_country == seller_country:
         rate = standard_rate(seller_country, on)
         return TaxDecision(Treatment.DOMESTIC, rate, None)
     if buyer_country not in EU_COUNTRIES:
         return TaxDecision(Treatment.EXPORT, ZERO, None)
-    vat_id = valid_vat_id(buyer_vat_id, buyer_country)
+    vat_id = valid_vat_id(buyer_vat_id, home) if home != seller_country else None
     if vat_id is not None:
         return TaxDecision(Treatment.EU_BUSINESS, ZERO, vat_id)
     return TaxDecision(Treatment.EU_CONSUMER, standard_rate(buyer_country, on), None)
+
+
+@dataclass(frozen=True)
+class SupplyDecisions:
+    """The treatment of an order's goods and of its services, taken once each."""
+
+    goods: TaxDecision
+    services: TaxDecision
+
+    def for_line(self, physical: bool) -> TaxDecision:
+        return self.goods if physical else self.services
+
+    @property
+    def buyer_vat_id(self) -> str | None:
+        """The buyer's VAT id, when either supply is exempt by it."""
+        return self.services.buyer_vat_id or self.goods.buyer_vat_id
 
 
 def tax_line(
