@@ -41,11 +41,12 @@ def verify_stripe(
         raise NotAuthentic("the Stripe signature's timestamp is outside the tolerance")
     signed = f"{timestamp}.".encode() + body
     expected = [_hmac(secret, signed).hex().encode() for secret in secrets]
-    if not any(
+    matches = [
         hmac.compare_digest(given, candidate)
         for given in signatures
         for candidate in expected
-    ):
+    ]
+    if not any(matches):
         raise NotAuthentic("the Stripe signature does not match")
 
 
