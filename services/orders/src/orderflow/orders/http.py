@@ -84,7 +84,8 @@ class DeliveryRoute(IntakeRoute):
     """A route whose endpoint reads the request itself, as a webhook must.
 
     FastAPI's parameter handling is left out: a delivery is its raw body and
-    headers, and at webhook rates the handling costs more than the route.
+    headers, nothing for it to parse, and at webhook rates what it costs per
+    request shows.
     """
 
     def inner_handler(self) -> Endpoint:
