@@ -79,6 +79,23 @@ async def test_refund_ping_refunds_the_whole_sale(orders: OrdersHarness) -> None
     assert events[1][1]["full"] is True
 
 
+async def test_refund_ping_before_the_sale_waits_for_it(
+    orders: OrdersHarness,
+) -> None:
+    fields = gumroad_form()
+
+    early = await orders.gumroad(
+        fields | {"resource_name": "refund", "refunded": "true"}
+    )
+    placed = await orders.gumroad(fields)
+
+    assert early["status"] == "pending"
+    assert await orders.event_types(placed["order_id"]) == [
+        "order.placed.v1",
+        "order.refunded.v1",
+    ]
+
+
 async def test_partial_refund_is_kept_without_an_event(
     orders: OrdersHarness,
 ) -> None:

@@ -342,3 +342,23 @@ def _money(amount: str) -> dict[str, dict[str, str]]:
         "shop_money": {"amount": amount, "currency_code": "EUR"},
         "presentment_money": {"amount": amount, "currency_code": "EUR"},
     }
+
+
+async def test_cancellation_before_its_order_cancels_it_once_placed(
+    orders: OrdersHarness,
+) -> None:
+    order = shopify_order()
+    cancelled = changed(
+        order, cancelled_at="2026-03-01T10:30:00+01:00", cancel_reason="inventory"
+    )
+
+    early = await orders.shopify(cancelled, "orders/cancelled")
+    placed = await orders.shopify(order)
+
+    assert early["status"] == "pending"
+    events = await orders.events(placed["order_id"])
+    assert [key for key, _ in events] == ["order.placed.v1", "order.cancelled.v1"]
+    [row] = await orders.fetch(
+        "SELECT status FROM orders WHERE order_id = $1::uuid", placed["order_id"]
+    )
+    assert row["status"] == "cancelled"
