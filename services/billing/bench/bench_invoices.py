@@ -27,6 +27,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from weasyprint import HTML
 
@@ -48,7 +49,8 @@ from orderflow.contracts import examples
 
 def invoices(count: int) -> list[Document]:
     """The catalogue's example order as `count` issued invoices."""
-    order = BillingOrder.from_event(examples.EXAMPLES["order.placed.v1"])  # type: ignore[arg-type]
+    placed: Any = examples.EXAMPLES["order.placed.v1"]
+    order = BillingOrder.from_event(placed)
     seller = Party(
         name="Example Shop GmbH",
         line1="Musterstrasse 1",

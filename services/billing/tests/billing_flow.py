@@ -37,7 +37,9 @@ class SmtpSink:
 
     messages: list[EmailMessage] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(  # noqa: N802 - the name aiosmtpd calls
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
         self.messages.append(
             message_from_bytes(envelope.content, policy=policy.default)
         )

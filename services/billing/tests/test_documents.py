@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from billing_orders import VALID_FR_VAT_ID, order_placed
 
@@ -29,8 +30,8 @@ SELLER = Party(name="Example Shop GmbH", country="DE", vat_id="DE136695976")
 PAID = PaymentTerms(paid=True, method="card", reference="pay-1")
 
 
-def _invoice(**order: object) -> Document:
-    billing_order = BillingOrder.from_event(order_placed(**order))  # type: ignore[arg-type]
+def _invoice(**order: Any) -> Document:
+    billing_order = BillingOrder.from_event(order_placed(**order))
     return draft_invoice(billing_order, seller=SELLER, language="de", payment=PAID)
 
 
@@ -94,18 +95,31 @@ def test_goods_sent_abroad_are_taxed_there_and_the_ebook_at_home() -> None:
     assert invoice.totals_disagree
 
 
-def test_order_discount_becomes_a_negative_line() -> None:
-    placed = order_placed()
+def _discounted(**order: Any) -> Document:
+    placed = order_placed(**order)
     totals = placed.totals.model_copy(
         update={"discounts": Decimal("7.50"), "total": Decimal("41.40")}
     )
-    order = BillingOrder.from_event(placed.model_copy(update={"totals": totals}))
+    discounted = BillingOrder.from_event(placed.model_copy(update={"totals": totals}))
+    return draft_invoice(discounted, seller=SELLER, language="en", payment=PAID)
 
-    invoice = draft_invoice(order, seller=SELLER, language="en", payment=PAID)
 
-    assert invoice.lines[2].description == "Discount"
-    assert invoice.lines[2].gross == Decimal("-5.00")
+def test_order_discount_becomes_negative_lines_shared_by_goods_and_services() -> None:
+    invoice = _discounted()
+
+    discounts = [line for line in invoice.lines if line.description == "Discount"]
+    assert [line.gross for line in discounts] == [Decimal("-2.71"), Decimal("-2.29")]
     assert invoice.totals.gross == Decimal("41.40")
+
+
+def test_discount_share_of_exported_goods_carries_no_vat() -> None:
+    abroad = Address(name="Jo", city="Boston", country="US")
+
+    invoice = _discounted(shipping_address=abroad)
+
+    goods, services = (line for line in invoice.lines if line.description == "Discount")
+    assert (goods.category, goods.tax) == (VatCategory.EXPORT, Decimal(0))
+    assert (services.rate, services.tax) == (Decimal("0.19"), Decimal("-0.37"))
 
 
 def test_full_credit_note_repeats_the_invoice_lines() -> None:

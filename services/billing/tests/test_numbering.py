@@ -56,11 +56,9 @@ async def test_concurrent_issuers_with_rollbacks_leave_no_gap_and_no_duplicate(
     draft = _draft()
     issued: list[str] = []
 
+    rngs = [random.Random(seed) for seed in range(WORKERS)]  # noqa: S311
     rollbacks = await asyncio.gather(
-        *(
-            _issue_until_done(billing_pool, draft, issued, random.Random(seed))  # noqa: S311
-            for seed in range(WORKERS)
-        )
+        *(_issue_until_done(billing_pool, draft, issued, rng) for rng in rngs)
     )
 
     positions = await billing_pool.fetch(

@@ -20,7 +20,13 @@ from orderflow.billing.domain.documents import (
     document_lines,
     totals_of,
 )
-from orderflow.billing.domain.tax import ZERO, SupplyDecisions, decide, disagrees
+from orderflow.billing.domain.tax import (
+    ZERO,
+    SupplyDecisions,
+    decide,
+    disagrees,
+    round_money,
+)
 from orderflow.contracts import (
     Address,
     Customer,
@@ -119,16 +125,7 @@ def order_charges(order: BillingOrder, language: str) -> list[Charge]:
     line_discounts = sum((line.discount for line in order.lines), ZERO)
     order_discount = order.totals.discounts - line_discounts
     if order_discount > 0:
-        physical = any(line.kind is LineKind.PHYSICAL for line in order.lines)
-        charges.append(
-            Charge(
-                description=DISCOUNT.get(language, DISCOUNT["en"]),
-                quantity=Decimal(1),
-                amount=order_discount,
-                physical=physical,
-                negative=True,
-            )
-        )
+        charges += _discounts(order, order_discount, language)
     charges += [
         Charge(
             description=shipping.title,
@@ -140,6 +137,29 @@ def order_charges(order: BillingOrder, language: str) -> list[Charge]:
         for number, shipping in enumerate(order.shipping_lines, start=1)
     ]
     return charges
+
+
+def _discounts(order: BillingOrder, amount: Decimal, language: str) -> list[Charge]:
+    """An order-wide discount, split between goods and services by their value.
+
+    Goods and services may be taxed differently, so each takes its share of
+    the discount; the goods' share is rounded and the services take the rest.
+    """
+    goods = sum((li.total for li in order.lines if li.kind is LineKind.PHYSICAL), ZERO)
+    value = sum((line.total for line in order.lines), ZERO)
+    on_goods = round_money(amount * goods / value, order.currency) if value else amount
+    shares = ((on_goods, True), (amount - on_goods, False))
+    return [
+        Charge(
+            description=DISCOUNT.get(language, DISCOUNT["en"]),
+            quantity=Decimal(1),
+            amount=share,
+            physical=physical,
+            negative=True,
+        )
+        for share, physical in shares
+        if share > 0
+    ]
 
 
 def _product(line: OrderLine) -> Charge:
