@@ -113,6 +113,8 @@ async def test_refund_issues_credit_note_for_the_invoice(
     assert [r["amount"] for r in refunded] == ["11.25"]
     assert len(await billing.events("credit_note.issued.v1", placed.order_id)) == 1
     assert notes[0]["invoice_number"] == invoices[0]["invoice_number"]
+    assert notes[0]["credit_note_number"].startswith("CN-")
+    assert notes[0]["series"] != invoices[0]["series"]
     assert notes[0]["totals"]["gross"] == "11.25"
     text = pdf_text(_attachment(mails[0]), tmp_path)
     assert shows(text, f"Credits invoice {invoices[0]['invoice_number']}")

@@ -84,6 +84,11 @@ async def test_update_of_an_issued_invoice_is_refused(
             await conn.execute(
                 "DELETE FROM documents WHERE document_id = $1", document.document_id
             )
+        with pytest.raises(asyncpg.RestrictViolationError):
+            await conn.execute("TRUNCATE documents CASCADE")
+        stored = await invoice_store.document(conn, document.document_id)
+
+    assert stored.document == document.document
 
 
 async def test_stored_pdf_of_an_issued_invoice_cannot_be_replaced(

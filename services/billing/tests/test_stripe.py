@@ -167,6 +167,12 @@ async def test_products_are_registered_once_per_sku_with_idempotency_keys(
     assert all(call.idempotency_key for call in writes)
     rows = await billing.fetch("SELECT gateway_price_id FROM products ORDER BY sku")
     assert [row["gateway_price_id"][:6] for row in rows] == ["price_", "price_"]
+    products = {p["metadata"]["sku"]: p["id"] for p in stripe.objects_of("product")}
+    mug = next(
+        p for p in stripe.objects_of("price") if p["metadata"]["sku"] == "MUG-BLUE"
+    )
+    assert (mug["product"], mug["unit_amount"]) == (products["MUG-BLUE"], 1250)
+    assert mug["metadata"]["shop_id"] == first.shop_id
 
 
 async def test_product_registration_retried_after_stripe_failed_creates_one_product(
@@ -334,6 +340,29 @@ async def test_duplicate_and_reordered_webhooks_capture_once_and_refund_once(
     refunds = await billing.events("payment.refunded.v1", placed.order_id)
     assert [r["amount"] for r in refunds] == ["10.00"]
     assert len(await billing.events("credit_note.issued.v1", placed.order_id)) == 1
+    assert await _status(billing, placed.order_id) == "partially_refunded"
+
+
+async def test_partial_refunds_reported_out_of_order_end_at_the_larger_total(
+    billing: BillingUnderTest,
+) -> None:
+    placed = order_placed(paid=False)
+    payment = await _requested(billing, placed)
+    await _webhook(
+        billing, "payment_intent.succeeded", _intent(payment, "pi_twice"), "evt_14"
+    )
+
+    await _webhook(billing, "charge.refunded", _charge("pi_twice", 3000), "evt_16")
+    await _webhook(billing, "charge.refunded", _charge("pi_twice", 1000), "evt_15")
+    await billing.wait_for_events("credit_note.issued.v1", placed.order_id)
+    await settle()
+
+    refunds = await billing.events("payment.refunded.v1", placed.order_id)
+    assert [r["amount"] for r in refunds] == ["30.00"]
+    rows = await billing.fetch(
+        "SELECT refunded FROM payments WHERE order_id = $1", placed.order_id
+    )
+    assert rows[0]["refunded"] == Decimal("30.00")
     assert await _status(billing, placed.order_id) == "partially_refunded"
 
 
