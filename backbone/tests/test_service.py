@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import httpx
 import pytest
@@ -54,6 +55,26 @@ async def test_a_producer_may_be_ready_without_the_broker(harness: Harness) -> N
     assert ready.status_code == 200
     [row] = await harness.fetch("SELECT published_at FROM outbox")
     assert row["published_at"] is None
+
+
+async def test_a_served_service_leaves_its_startup_heap_out_of_collections(
+    harness: Harness,
+) -> None:
+    service = harness.service()
+    app = service.app()
+    before = gc.get_freeze_count()
+
+    try:
+        async with app.router.lifespan_context(app), _client(service) as client:
+            frozen = gc.get_freeze_count()
+            await eventually(service.broker_ready)
+            ready = await client.get("/health/ready")
+    finally:
+        gc.unfreeze()
+
+    assert before == 0
+    assert frozen > 0
+    assert ready.status_code == 200
 
 
 async def test_metrics_count_the_messages_handled(harness: Harness) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from importlib import resources
 
 from orderflow.backbone.service import Service
@@ -32,21 +29,5 @@ def create_service(settings: Settings | None = None) -> Service:
     )
     intake = Intake(service, settings)
     service.hooks.append(intake.running)
-    service.hooks.append(_startup_heap_frozen)
     service.routers.append(router(intake))
     return service
-
-
-@asynccontextmanager
-async def _startup_heap_frozen(_: Service) -> AsyncIterator[None]:
-    """Keep what startup allocated out of the garbage collector's full passes.
-
-    NOTE: startup leaves some hundred thousand objects that live as long as
-    the process. A full collection that walks them all stops the event loop
-    for tens of milliseconds, and every webhook in flight waits with it;
-    frozen, a full collection walks only what the deliveries left behind.
-    They stay frozen until the process ends.
-    """
-    gc.collect()
-    gc.freeze()
-    yield
