@@ -10,7 +10,7 @@ import pytest
 from orderflow.backbone.service import Service
 from orderflow.backbone.testing import (
     consuming,
-    dead_letters,
+    erase_and_see_dead_letter_blanked,
     eventually,
     example_event,
     publish_event,
@@ -79,14 +79,4 @@ async def _status_is(service: Service, status: str) -> bool:
 async def test_erasure_blanks_the_dead_letters_about_the_customer(
     service: Service, amqp_url: str, database_url: str
 ) -> None:
-    async def collected() -> bool:
-        return bool(await dead_letters(amqp_url, database_url, service.name))
-
-    async def blanked() -> bool:
-        [letter] = await dead_letters(amqp_url, database_url, service.name)
-        return letter.body == b""
-
-    await publish_event(amqp_url, example_event("order.placed.v1", lines=()))
-    await eventually(collected)
-    await publish_event(amqp_url, example_event("customer.erased.v1"))
-    await eventually(blanked)
+    await erase_and_see_dead_letter_blanked(service, amqp_url, database_url)

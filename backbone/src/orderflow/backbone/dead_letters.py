@@ -34,26 +34,16 @@ from orderflow.contracts.values import email_sha256
 
 log = get_logger(__name__)
 
-_FAILURE_HEADERS = frozenset(
-    {
-        topology.ATTEMPT_HEADER,
-        topology.FIRST_FAILED_HEADER,
-        topology.ORIGINAL_QUEUE_HEADER,
-        topology.REASON_HEADER,
-        topology.ERROR_TYPE_HEADER,
-        topology.ERROR_MESSAGE_HEADER,
-        topology.DEAD_LETTERED_AT_HEADER,
-        topology.DELAY_HEADER,
-        "x-death",
-        "x-delivery-count",
-        "x-first-death-exchange",
-        "x-first-death-queue",
-        "x-first-death-reason",
-        "x-last-death-exchange",
-        "x-last-death-queue",
-        "x-last-death-reason",
-    }
-)
+_FAILURE_HEADERS = topology.BROKER_DEATH_HEADERS | {
+    topology.ATTEMPT_HEADER,
+    topology.FIRST_FAILED_HEADER,
+    topology.ORIGINAL_QUEUE_HEADER,
+    topology.REASON_HEADER,
+    topology.ERROR_TYPE_HEADER,
+    topology.ERROR_MESSAGE_HEADER,
+    topology.DEAD_LETTERED_AT_HEADER,
+    topology.DELAY_HEADER,
+}
 REPLAYED_FROM_HEADER = "x-orderflow-replayed-from"
 ERASURE_ACTOR = "customer.erased"
 _EMAIL = re.compile(

@@ -35,21 +35,9 @@ log = get_logger(__name__)
 
 Handler = Callable[[Envelope[Any], UnitOfWork], Awaitable[None]]
 
-# Headers RabbitMQ adds when it dead-letters a message; a retried copy starts
-# without them so they do not pile up tier after tier.
-_BROKER_HEADERS = frozenset(
-    {
-        "x-death",
-        "x-delivery-count",
-        "x-first-death-exchange",
-        "x-first-death-queue",
-        "x-first-death-reason",
-        "x-last-death-exchange",
-        "x-last-death-queue",
-        "x-last-death-reason",
-        topology.DELAY_HEADER,
-    }
-)
+# A retried copy starts without the broker's death headers, so they do not
+# pile up tier after tier.
+_BROKER_HEADERS = topology.BROKER_DEATH_HEADERS | {topology.DELAY_HEADER}
 _MAX_ERROR_MESSAGE = 1000
 _GIVE_BACK_PAUSE = 1.0
 

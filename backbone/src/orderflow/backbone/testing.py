@@ -190,3 +190,24 @@ async def drop_service(amqp_url: str, database_url: str, service: Service) -> No
         await conn.execute(f"DROP SCHEMA IF EXISTS {quote_ident(service.name)} CASCADE")
     finally:
         await conn.close()
+
+
+async def erase_and_see_dead_letter_blanked(
+    service: Service, amqp_url: str, database_url: str
+) -> None:
+    """Dead-letter an order of the example customer, then erase the customer.
+
+    Returns once the dead letter's body is gone; fails the test if it stays.
+    """
+
+    async def collected() -> bool:
+        return bool(await dead_letters(amqp_url, database_url, service.name))
+
+    async def blanked() -> bool:
+        [letter] = await dead_letters(amqp_url, database_url, service.name)
+        return letter.body == b""
+
+    await publish_event(amqp_url, example_event("order.placed.v1", lines=()))
+    await eventually(collected)
+    await publish_event(amqp_url, example_event("customer.erased.v1"))
+    await eventually(blanked)

@@ -51,6 +51,20 @@ REASON_HEADER = "x-orderflow-reason"
 ERROR_TYPE_HEADER = "x-orderflow-error-type"
 ERROR_MESSAGE_HEADER = "x-orderflow-error-message"
 DEAD_LETTERED_AT_HEADER = "x-orderflow-dead-lettered-at"
+# What RabbitMQ adds when it dead-letters a message itself (a delay tier's
+# TTL, a queue's delivery limit); a message sent on again starts without them.
+BROKER_DEATH_HEADERS = frozenset(
+    {
+        "x-death",
+        "x-delivery-count",
+        "x-first-death-exchange",
+        "x-first-death-queue",
+        "x-first-death-reason",
+        "x-last-death-exchange",
+        "x-last-death-queue",
+        "x-last-death-reason",
+    }
+)
 
 # NOTE: RabbitMQ 4.x gives quorum queues a delivery limit of 20 by default and
 # drops a message past it unless the queue dead-letters. We count attempts in
