@@ -9,7 +9,7 @@ In one run, on the same invoices (the catalogue's example order):
 - pool: billing's `Renderer`, one worker per core, rendering all of them
   concurrently.
 
-Each round starts a fresh pool, times its first invoice and the next few
+Each round starts a fresh pool, times its first invoice and the next ten
 one at a time, then takes the three rates in turn. It prints each rate's
 best and its spread over the rounds, the pool's rate against the bare rate
 times the workers (aim: at least 0.9), both of the bests and round by
@@ -97,6 +97,10 @@ async def pool_rate(renderer: Renderer, documents: list[Document]) -> float:
     return len(documents) / (time.perf_counter() - started)
 
 
+# How many invoices after the first are timed one at a time, for a median.
+FOLLOWING = 11
+
+
 @dataclass
 class Round:
     """One round's figures, each taken on a freshly started pool."""
@@ -118,7 +122,7 @@ async def measure_round(
     async with renderer.running():
         startup = time.perf_counter() - started
         first = await _timed(renderer, documents[0])
-        following = [await _timed(renderer, d) for d in documents[1 : 1 + 2 * workers]]
+        following = [await _timed(renderer, d) for d in documents[1:FOLLOWING]]
         pool = await pool_rate(renderer, documents)
     return Round(
         bare=bare_rate(pages),
