@@ -19,10 +19,14 @@ from orders_fakes import (
     stripe_headers,
     woocommerce_headers,
 )
+from prometheus_client import REGISTRY
 
 from orderflow.backbone.service import Service
+from orderflow.backbone.testing import eventually, publish_event
+from orderflow.contracts import CustomerErased, Envelope
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+ERASURES = "orders.customer.erased.v1"
 
 
 class OrdersHarness:
@@ -123,3 +127,52 @@ class OrdersHarness:
             order_id,
         )
         return [row["outcome"] for row in rows]
+
+    async def erase(self, erasure: Envelope[CustomerErased]) -> str:
+        """Publish crm's erasure and wait until it is handled; the outcome.
+
+        `applied`, or `duplicate` for an event the service had handled before.
+        """
+        counts = self._erasures_handled()
+        await eventually(self.service.broker_ready)
+        await publish_event(self.service.settings.amqp_url.get_secret_value(), erasure)
+
+        async def handled() -> bool:
+            return self._erasures_handled() != counts
+
+        await eventually(handled)
+        now = self._erasures_handled()
+        return next(o for o, n in now.items() if n != counts[o])
+
+    def _erasures_handled(self) -> dict[str, float]:
+        return {
+            outcome: REGISTRY.get_sample_value(
+                "orderflow_messages_handled_total",
+                {"service": "orders", "subscription": ERASURES, "outcome": outcome},
+            )
+            or 0.0
+            for outcome in ("applied", "duplicate")
+        }
+
+    async def traces(self, *words: str) -> set[str]:
+        """The tables of the service in which some row holds one of the words.
+
+        A row is searched as text, its byte columns in hex, so raw bodies too.
+        """
+        tables = await self.fetch(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+            self.service.name,
+        )
+        found: set[str] = set()
+        for word in words:
+            for table in tables:
+                name = table["table_name"]
+                if await self.fetch(
+                    f"SELECT 1 FROM {name} AS t WHERE strpos(t::text, $1) > 0"
+                    " OR strpos(t::text, $2) > 0 LIMIT 1",
+                    word,
+                    word.encode().hex(),
+                ):
+                    found.add(name)
+        return found

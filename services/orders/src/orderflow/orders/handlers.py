@@ -4,6 +4,10 @@ Each platform is a `Webhook`: how it proves a delivery is its own, how its
 payload becomes a `Delivery`, and where its delivery id is for the log. The
 intake answers only after the delivery and its events are committed, in a
 batch with whatever other deliveries arrived meanwhile.
+
+`erase_customer` is the one event the service consumes: crm's
+`customer.erased.v1`, which takes the person out of every order, delivery
+and event the service keeps of them.
 """
 
 from __future__ import annotations
@@ -15,16 +19,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from orderflow.backbone import dead_letters
 from orderflow.backbone.api_keys import presented_key
+from orderflow.backbone.logging import get_logger
 from orderflow.backbone.service import Service
-from orderflow.contracts import Platform
+from orderflow.backbone.unit_of_work import UnitOfWork
+from orderflow.contracts import CustomerErased, Envelope, Platform
 from orderflow.orders.adapters import signatures
+from orderflow.orders.adapters.erasure_store import erase_customer_orders
 from orderflow.orders.adapters.group_commit import GroupCommit
 from orderflow.orders.adapters.order_store import StoredOrder, find_order, settle
 from orderflow.orders.domain import generic, gumroad, shopify, stripe, woocommerce
 from orderflow.orders.domain.deliveries import Delivery, Normalise
 from orderflow.orders.domain.ledger import Outcome
 from orderflow.orders.settings import Settings
+
+log = get_logger(__name__)
 
 Headers = Mapping[str, str]
 Authenticate = Callable[[Headers, Mapping[str, str], bytes], None]
@@ -184,3 +194,16 @@ class Intake:
             return await settle(
                 conn, producer=service.name, schema=service.name, deliveries=deliveries
             )
+
+
+async def erase_customer(event: Envelope[CustomerErased], uow: UnitOfWork) -> None:
+    """Take the erased customer out of their orders in the shop, dead letters too."""
+    erased = event.payload
+    order_ids = await erase_customer_orders(uow.conn, erased)
+    letters = await dead_letters.erase_customer(uow.conn, erased)
+    log.info(
+        "customer.erased",
+        customer_id=erased.customer_id,
+        orders=len(order_ids),
+        dead_letters=letters,
+    )

@@ -5,8 +5,14 @@ from __future__ import annotations
 from importlib import resources
 
 from orderflow.backbone.service import Service
-from orderflow.contracts import OrderCancelled, OrderPlaced, OrderRefunded, OrderUpdated
-from orderflow.orders.handlers import Intake
+from orderflow.contracts import (
+    CustomerErased,
+    OrderCancelled,
+    OrderPlaced,
+    OrderRefunded,
+    OrderUpdated,
+)
+from orderflow.orders.handlers import Intake, erase_customer
 from orderflow.orders.http import router
 from orderflow.orders.settings import DEFAULT_PORT, Settings
 
@@ -29,5 +35,6 @@ def create_service(settings: Settings | None = None) -> Service:
     )
     intake = Intake(service, settings)
     service.hooks.append(intake.running)
+    service.subscribe(CustomerErased, erase_customer)
     service.routers.append(router(intake))
     return service

@@ -5,6 +5,10 @@ the batch's orders (advisory locks in a fixed order, so that replicas and
 concurrent batches neither interleave on one order nor deadlock), loads
 what is known about them, lets the ledger decide, and writes the raw
 deliveries, the orders, the waiting changes and the events together.
+
+Orders and waiting changes keep the hash of the customer's email address
+and the platform's customer id beside the payload, so that an erasure finds
+them (`adapters/erasure_store.py`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from orderflow.backbone.database import Connection
 from orderflow.backbone.outbox import add_to_outbox
 from orderflow.contracts import (
     Amount,
+    Customer,
     OrderCancelled,
     OrderPlaced,
     OrderRefunded,
     OrderUpdated,
+    email_sha256,
     wrap,
 )
 from orderflow.orders.domain.deliveries import Change, Delivery, OrderKey, stamp_of
@@ -46,7 +52,7 @@ async def settle(
 ) -> list[Outcome]:
     """Store a batch of deliveries and their events; return what each did."""
     order_ids = sorted({UUID(d.order_id) for d in deliveries})
-    await _lock(conn, order_ids)
+    await lock_orders(conn, order_ids)
     ledger = Ledger(
         await _orders(conn, order_ids),
         await _pending(conn, order_ids),
@@ -96,7 +102,8 @@ async def find_order(conn: Connection, order_id: UUID) -> StoredOrder | None:
     )
 
 
-async def _lock(conn: Connection, order_ids: list[UUID]) -> None:
+async def lock_orders(conn: Connection, order_ids: list[UUID]) -> None:
+    """Lock orders for the transaction, in an order every caller shares."""
     await conn.execute(
         "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT"
         " hashtextextended(id::text, 0) AS k FROM unnest($1::uuid[]) AS id"
@@ -186,14 +193,15 @@ async def _store_orders(conn: Connection, orders: dict[OrderKey, OrderState]) ->
     if new:
         await conn.executemany(
             "INSERT INTO orders (order_id, shop_id, platform_order_id, status,"
-            " refunded, refund_ids, updated_at, current)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            " refunded, refund_ids, updated_at, current, customer_email_sha256,"
+            " platform_customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             new,
         )
     if changed:
         await conn.executemany(
             "UPDATE orders SET status = $4, refunded = $5, refund_ids = $6,"
-            " updated_at = $7, current = $8, modified_at = now()"
+            " updated_at = $7, current = $8, customer_email_sha256 = $9,"
+            " platform_customer_id = $10, modified_at = now()"
             " WHERE order_id = $1 AND shop_id = $2 AND platform_order_id = $3",
             changed,
         )
@@ -209,7 +217,20 @@ def _order_row(key: OrderKey, state: OrderState) -> tuple[Any, ...]:
         sorted(state.refund_ids),
         state.updated_at,
         state.order.model_dump_json(),
+        *_customer_keys(state.order.customer),
     )
+
+
+def _customer_keys(customer: Customer | None) -> tuple[str | None, str | None]:
+    """What an erasure finds the customer's rows by: email hash, platform id."""
+    if customer is None:
+        return None, None
+    email = customer.email
+    return email_sha256(email) if email else None, customer.platform_customer_id
+
+
+def _customer_in(change: Change) -> Customer | None:
+    return change.customer if isinstance(change, OrderUpdated) else None
 
 
 async def _store_pending(
@@ -218,8 +239,8 @@ async def _store_pending(
     if waiting:
         await conn.executemany(
             "INSERT INTO pending_changes (order_id, shop_id, platform_order_id,"
-            " event_type, stamp, delivery_id, payload)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            " event_type, stamp, delivery_id, payload, customer_email_sha256,"
+            " platform_customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             [
                 (
                     UUID(p.change.order_id),
@@ -229,6 +250,7 @@ async def _store_pending(
                     stamp_of(p.change),
                     p.delivery_id,
                     p.change.model_dump_json(),
+                    *_customer_keys(_customer_in(p.change)),
                 )
                 for p in waiting
             ],
