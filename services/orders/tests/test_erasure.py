@@ -11,6 +11,7 @@ import asyncpg
 from orders_fakes import (
     API_KEY,
     SHOP_DOMAIN,
+    changed,
     encode,
     shopify_headers,
     shopify_order,
@@ -138,6 +139,7 @@ async def test_erasure_takes_the_customer_out_of_every_orders_table(
     assert before >= {"deliveries", "orders", "pending_changes", "outbox"}
     assert await orders.traces(*person.details) == set()
     stored = await _stored(orders, placed["order_id"])
+    assert stored["erased_at"] is not None
     assert stored["status"] == "partially_refunded"
     assert set(stored["order"]["customer"].values()) == {None}
     assert stored["order"]["shipping_address"]["country"] == "DE"
@@ -176,6 +178,7 @@ async def test_erasure_leaves_other_customers_and_shops_alone(
     assert await orders.traces(person.email) >= kept
     for receipt, email in ((theirs, neighbour.email), (elsewhere, person.email)):
         stored = await _stored(orders, receipt["order_id"])
+        assert stored["erased_at"] is None
         assert stored["order"]["customer"]["email"] == email
     [(_, event)] = await orders.events(elsewhere["order_id"])
     assert event["customer"]["last_name"] == person.last_name
@@ -194,6 +197,71 @@ async def test_erasure_finds_orders_by_the_platform_customer_id(
     assert await orders.traces(*person.details) == set()
     stored = await _stored(orders, placed["order_id"])
     assert stored["order"]["customer"]["platform_customer_id"] is None
+
+
+async def test_update_after_erasure_does_not_bring_the_person_back(
+    orders: OrdersHarness,
+) -> None:
+    person = Person()
+    order = person.order()
+    placed = await _shopify(orders, order)
+    await orders.erase(person.erasure())
+    update = changed(
+        order, tags="vip, returning", updated_at="2026-03-02T08:00:00+01:00"
+    )
+
+    updated = await _shopify(orders, update, "orders/updated")
+    refunded = await _shopify(
+        orders, shopify_refund(order, 78_001, "12.00"), "refunds/create"
+    )
+
+    assert (updated["status"], refunded["status"]) == ("applied", "applied")
+    assert await orders.traces(*person.details) == set()
+    events = await orders.events(placed["order_id"])
+    assert [key for key, _ in events] == [
+        "order.placed.v1",
+        "order.updated.v1",
+        "order.refunded.v1",
+    ]
+    assert events[1][1]["tags"] == ["vip", "returning"]
+    assert events[1][1]["customer"] is None
+    stored = await _stored(orders, placed["order_id"])
+    assert stored["order"]["tags"] == ["vip", "returning"]
+    assert set(stored["order"]["customer"].values()) == {None}
+
+
+async def test_order_whose_waiting_change_was_erased_is_placed_anonymous(
+    orders: OrdersHarness,
+) -> None:
+    person = Person()
+    order = person.order()
+    waiting = changed(order, updated_at="2026-03-02T08:00:00+01:00")
+    await _shopify(orders, waiting, "orders/updated")
+    await orders.erase(person.erasure())
+
+    placed = await _shopify(orders, order)
+
+    assert placed["status"] == "placed"
+    assert await orders.traces(*person.details) == set()
+    [(key, event)] = await orders.events(placed["order_id"])
+    assert key == "order.placed.v1"
+    assert set(event["customer"].values()) == {None}
+    stored = await _stored(orders, placed["order_id"])
+    assert stored["erased_at"] is not None
+
+
+async def test_new_order_after_the_erasure_is_kept_as_it_comes(
+    orders: OrdersHarness,
+) -> None:
+    person = Person()
+    await _shopify(orders, person.order())
+    await orders.erase(person.erasure())
+
+    again = await _shopify(orders, person.order())
+
+    stored = await _stored(orders, again["order_id"])
+    assert stored["erased_at"] is None
+    assert stored["order"]["customer"]["email"] == person.email
 
 
 async def test_erasure_delivered_again_changes_nothing_more(

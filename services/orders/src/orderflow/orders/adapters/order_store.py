@@ -4,7 +4,9 @@
 the batch's orders (advisory locks in a fixed order, so that replicas and
 concurrent batches neither interleave on one order nor deadlock), loads
 what is known about them, lets the ledger decide, and writes the raw
-deliveries, the orders, the waiting changes and the events together.
+deliveries, the orders, the waiting changes and the events together. A
+delivery about an order whose customer was erased is stored without the
+person (see `domain/erasure.py`).
 
 Orders and waiting changes keep the hash of the customer's email address
 and the platform's customer id beside the payload, so that an erasure finds
@@ -32,6 +34,7 @@ from orderflow.contracts import (
     wrap,
 )
 from orderflow.orders.domain.deliveries import Change, Delivery, OrderKey, stamp_of
+from orderflow.orders.domain.erasure import anonymised_delivery
 from orderflow.orders.domain.ledger import (
     Ledger,
     OrderState,
@@ -53,6 +56,10 @@ async def settle(
     """Store a batch of deliveries and their events; return what each did."""
     order_ids = sorted({UUID(d.order_id) for d in deliveries})
     await lock_orders(conn, order_ids)
+    erased = await _erased(conn, order_ids)
+    deliveries = [
+        anonymised_delivery(d) if UUID(d.order_id) in erased else d for d in deliveries
+    ]
     ledger = Ledger(
         await _orders(conn, order_ids),
         await _pending(conn, order_ids),
@@ -81,13 +88,18 @@ class StoredOrder(BaseModel):
     order: OrderPlaced
     created_at: datetime = Field(description="When Orderflow took the order.")
     modified_at: datetime = Field(description="When a change was last applied.")
+    erased_at: datetime | None = Field(
+        default=None,
+        description="When the customer was erased; the order no longer names them.",
+    )
 
 
 async def find_order(conn: Connection, order_id: UUID) -> StoredOrder | None:
     """The stored order, or None."""
     row = await conn.fetchrow(
         "SELECT status, refunded, current::text AS current, created_at,"
-        " modified_at FROM orders WHERE order_id = $1",
+        " modified_at, erased_at FROM orders LEFT JOIN erased_orders"
+        " USING (order_id) WHERE order_id = $1",
         order_id,
     )
     if row is None:
@@ -99,6 +111,7 @@ async def find_order(conn: Connection, order_id: UUID) -> StoredOrder | None:
         order=OrderPlaced.model_validate_json(row["current"]),
         created_at=row["created_at"],
         modified_at=row["modified_at"],
+        erased_at=row["erased_at"],
     )
 
 
@@ -110,6 +123,14 @@ async def lock_orders(conn: Connection, order_ids: list[UUID]) -> None:
         " ORDER BY k) AS keys",
         order_ids,
     )
+
+
+async def _erased(conn: Connection, order_ids: list[UUID]) -> set[UUID]:
+    rows = await conn.fetch(
+        "SELECT order_id FROM erased_orders WHERE order_id = ANY($1::uuid[])",
+        order_ids,
+    )
+    return {row["order_id"] for row in rows}
 
 
 async def _orders(

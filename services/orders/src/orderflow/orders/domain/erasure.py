@@ -6,14 +6,18 @@ anonymous customer: no email, name, phone, company, VAT id or platform
 customer id; addresses keep only their country, which tax and shipping
 still need; the customer's note goes. Lines, figures, payment and status
 stay, and so does every id Orderflow and the platform know the order by.
+
+A delivery about an erased order that arrives later is read the same way
+before the ledger sees it, so that the person does not come back.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from orderflow.contracts import Address, Customer, OrderPlaced, OrderUpdated
-from orderflow.orders.domain.deliveries import Change
+from orderflow.orders.domain.deliveries import Change, Delivery
 
 ANONYMOUS = Customer()
 
@@ -28,6 +32,17 @@ def anonymised_change(change: Change) -> Change:
     if not isinstance(change, OrderUpdated):
         return change
     return change.model_copy(update=_without_the_person(change))
+
+
+def anonymised_delivery(delivery: Delivery) -> Delivery:
+    """The delivery as it is kept about an erased order: no raw body either."""
+    placed = delivery.placed
+    return replace(
+        delivery,
+        body=b"",
+        placed=anonymised_order(placed) if placed is not None else None,
+        changes=tuple(anonymised_change(change) for change in delivery.changes),
+    )
 
 
 def _without_the_person(event: OrderPlaced | OrderUpdated) -> dict[str, Any]:
