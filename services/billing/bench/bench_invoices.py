@@ -48,7 +48,8 @@ from orderflow.contracts import examples
 
 
 def invoices(count: int) -> list[Document]:
-    """The catalogue's example order as `count` issued invoices."""
+    """The catalogue's example order as `count` issued invoices, each to
+    another customer for another product."""
     placed: Any = examples.EXAMPLES["order.placed.v1"]
     order = BillingOrder.from_event(placed)
     seller = Party(
@@ -71,9 +72,39 @@ def invoices(count: int) -> list[Document]:
     draft = draft_invoice(order, seller=seller, language="de", payment=terms)
     issued_at = datetime(2025, 3, 14, tzinfo=UTC)
     return [
-        draft.issued(number=f"INV-2025-{n:06d}", series="INV-2025", at=issued_at)
+        _varied(draft, n).issued(
+            number=f"INV-2025-{n:06d}", series="INV-2025", at=issued_at
+        )
         for n in range(1, count + 1)
     ]
+
+
+_FIRST_NAMES = ("Anna", "Jonas", "Léa", "Mehmet", "Sofia", "Lukas", "María", "Noah")
+_LAST_NAMES = ("Beispiel", "Müller", "Dubois", "Kaya", "Rossi", "Nowak", "García")
+_TOWNS = (("10115", "Berlin"), ("80331", "München"), ("50667", "Köln"))
+_PRODUCTS = ("Mug", "Poster", "Notebook", "T-shirt", "Tote bag", "Sticker set")
+_COLOURS = ("blue", "red", "green", "black", "white")
+
+
+def _varied(draft: Document, n: int) -> Document:
+    """The draft for another customer and product, as a day's invoices differ.
+
+    Identical pages would let WeasyPrint's text caches serve every invoice
+    after the first, which real invoices never allow.
+    """
+    postal_code, city = _TOWNS[n % len(_TOWNS)]
+    buyer = draft.buyer.model_copy(
+        update={
+            "name": f"{_FIRST_NAMES[n % 8]} {_LAST_NAMES[n % 7]}",
+            "line1": f"Hauptstraße {n}",
+            "postal_code": postal_code,
+            "city": city,
+        }
+    )
+    ebook, mugs, *rest = draft.lines
+    product = f"{_PRODUCTS[n % 6]}, {_COLOURS[n % 5]}"
+    lines = (ebook, mugs.model_copy(update={"description": product}), *rest)
+    return draft.model_copy(update={"buyer": buyer, "lines": lines})
 
 
 def bare_rate(pages: list[str]) -> float:
