@@ -1,6 +1,7 @@
 """`make bench-invoices`: invoices rendered per second through billing's pool.
 
-In one run, on the same invoices (the catalogue's example order):
+In one run, on the same invoices (the catalogue's example order, each one
+to another customer for another product):
 
 - bare: WeasyPrint turns the invoice HTML into a PDF/A-3 in this one
   process, one document after another;
