@@ -18,6 +18,7 @@ from orders_fakes import (
     shopify_refund,
 )
 from orders_harness import OrdersHarness
+from structlog.testing import capture_logs
 
 from orderflow.contracts import (
     CustomerErased,
@@ -279,6 +280,21 @@ async def test_erasure_delivered_again_changes_nothing_more(
 
     assert (redelivered, erased_again) == ("duplicate", "applied")
     assert await _rows_of(orders, placed["order_id"]) == after_first
+
+
+async def test_erasure_is_logged_with_ids_only(orders: OrdersHarness) -> None:
+    person = Person()
+    await _shopify(orders, person.order())
+    await _shopify(orders, person.order())
+
+    with capture_logs() as logs:
+        await orders.erase(person.erasure())
+
+    [erased] = [entry for entry in logs if entry["event"] == "customer.erased"]
+    assert erased["customer_id"] == f"cus-{person.tag}"
+    assert erased["orders"] == 2
+    for detail in person.details:
+        assert detail not in repr(logs)
 
 
 async def test_erasure_blanks_the_dead_letters_about_the_customer(
