@@ -231,6 +231,21 @@ async def test_update_after_erasure_does_not_bring_the_person_back(
     assert set(stored["order"]["customer"].values()) == {None}
 
 
+async def test_webhook_sent_again_after_erasure_is_still_a_duplicate(
+    orders: OrdersHarness,
+) -> None:
+    person = Person()
+    body = encode(person.order())
+    headers = shopify_headers(body)
+    await orders.accepted("/webhooks/shopify", body, headers)
+    await orders.erase(person.erasure())
+
+    again = await orders.accepted("/webhooks/shopify", body, headers)
+
+    assert again["status"] == "duplicate"
+    assert await orders.traces(*person.details) == set()
+
+
 async def test_order_whose_waiting_change_was_erased_is_placed_anonymous(
     orders: OrdersHarness,
 ) -> None:

@@ -5,9 +5,9 @@ payload becomes a `Delivery`, and where its delivery id is for the log. The
 intake answers only after the delivery and its events are committed, in a
 batch with whatever other deliveries arrived meanwhile.
 
-`erase_customer` is the one event the service consumes: crm's
-`customer.erased.v1`, which takes the person out of every order, delivery
-and event the service keeps of them.
+`erase_customer` handles the one event the service consumes, crm's
+`customer.erased.v1`: it takes the person out of every order, delivery and
+event the service keeps of them.
 """
 
 from __future__ import annotations
