@@ -225,7 +225,12 @@ _ALL_GLYPHS = (
 
 
 def samples() -> list[Document]:
-    """Small issued documents that between them use the whole template."""
+    """Small issued documents that between them use the whole template.
+
+    Per language: an unpaid invoice with every glyph and exemption note, its
+    credit note, and the same invoice laid out as most are. Without the last,
+    each worker's first real invoice took about a tenth longer than the rest.
+    """
     line = DocumentLine(
         position=1,
         description=_ALL_GLYPHS,
@@ -280,5 +285,40 @@ def samples() -> list[Document]:
     return [
         document.model_copy(update={"language": language})
         for language in WORDING
-        for document in (invoice, note)
+        for document in (invoice, note, _typical(invoice))
     ]
+
+
+def _typical_line(n: int) -> DocumentLine:
+    net = Decimal("9.50") * n
+    tax = (net * Decimal("0.19")).quantize(Decimal("0.01"))
+    return DocumentLine(
+        position=n,
+        description=f"Product {n}",
+        quantity=Decimal(n),
+        unit_price=Decimal("9.50"),
+        net=net,
+        rate=Decimal("0.19"),
+        tax=tax,
+        gross=net + tax,
+        category=VatCategory.STANDARD,
+    )
+
+
+def _typical(sample: Document) -> Document:
+    """The sample laid out as most invoices are: short lines at one rate,
+    both parties with an address, prices in cents."""
+    address = {"line1": "Hauptstrasse 5", "postal_code": "10115", "city": "Berlin"}
+    lines = tuple(_typical_line(n) for n in (1, 2, 3))
+    return sample.model_copy(
+        update={
+            "seller": sample.seller.model_copy(update=address),
+            "buyer": Party(name="Erika Muster", country="DE", **address),
+            "lines": lines,
+            "totals": DocumentTotals(
+                net=sum((line.net for line in lines), Decimal(0)),
+                tax=sum((line.tax for line in lines), Decimal(0)),
+                gross=sum((line.gross for line in lines), Decimal(0)),
+            ),
+        }
+    )
