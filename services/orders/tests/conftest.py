@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from orders_fakes import (
@@ -19,17 +19,31 @@ from orders_fakes import (
 )
 from orders_harness import OrdersHarness
 
+from orderflow.backbone.testing import virtual_host
 from orderflow.orders.main import create_service
 from orderflow.orders.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def orders_amqp_url() -> Iterator[str]:
+    """A virtual host of the orders tests' own.
+
+    The orders service runs until the session ends, and the other services'
+    tests must not receive the orders its relay publishes.
+    """
+    with virtual_host() as url:
+        yield url
 
 
 # NOTE: one service for every orders test. Stopping a service leaves aio-pika
 # a close callback that sometimes never runs when several are stopped in one
 # session, which the suite's warning filter turns into an error.
 @pytest.fixture(scope="session")
-async def orders(amqp_url: str, database_url: str) -> AsyncIterator[OrdersHarness]:
+async def orders(
+    orders_amqp_url: str, database_url: str
+) -> AsyncIterator[OrdersHarness]:
     settings = Settings(
-        amqp_url=amqp_url,
+        amqp_url=orders_amqp_url,
         database_url=database_url,
         outbox_poll_interval=0.2,
         shutdown_grace=5.0,

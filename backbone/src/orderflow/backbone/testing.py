@@ -15,7 +15,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -55,15 +55,24 @@ def _with_path(url: str, path: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
+@contextmanager
+def virtual_host() -> Iterator[str]:
+    """The URL of a new RabbitMQ virtual host, deleted when the block ends."""
+    vhost = f"orderflow-test-{uuid.uuid4().hex[:8]}"
+    _rabbitmqctl("add_vhost", vhost)
+    try:
+        user = urlsplit(_AMQP_BASE_URL).username or "guest"
+        _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+        yield _with_path(_AMQP_BASE_URL, "/" + vhost)
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
 @pytest.fixture(scope="session")
 def amqp_url() -> Iterator[str]:
     """A RabbitMQ URL on a virtual host of this test session's own."""
-    vhost = f"orderflow-test-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    user = urlsplit(_AMQP_BASE_URL).username or "guest"
-    _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
-    yield _with_path(_AMQP_BASE_URL, "/" + vhost)
-    _rabbitmqctl("delete_vhost", vhost)
+    with virtual_host() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -121,11 +130,15 @@ async def publish_event(amqp_url: str, envelope: Envelope[Any]) -> None:
 
 
 def settings_for_tests(amqp_url: str, database_url: str) -> dict[str, Any]:
-    """Settings for a service under test: this session's servers, quick retries."""
+    """Settings for a service under test: this session's servers, quick retries.
+
+    The tiers still span a few seconds, so that an event which overtakes its
+    order on a busy machine is not dead-lettered before the order arrives.
+    """
     return {
         "amqp_url": amqp_url,
         "database_url": database_url,
-        "retry_delays": [0.3, 0.3, 0.3],
+        "retry_delays": [0.3, 0.6, 1.2, 2.4],
         "outbox_poll_interval": 0.2,
         "shutdown_grace": 5.0,
     }
