@@ -27,6 +27,7 @@ async def test_a_whole_customer_life_logs_no_personal_data(crm: CrmHarness) -> N
         with capture_logs() as logs:
             async with crm.running(service), crm.client(service) as client:
                 await crm.send(placed("ord-1", phone="+49 171 5550100"))
+                await crm.wait_for_dead_letters(1)
                 await crm.send(placed("ord-2", email="nobody@bounce.test"))
                 letters = await crm.wait_for_dead_letters(2)
                 await client.post(
