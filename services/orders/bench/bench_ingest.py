@@ -210,14 +210,17 @@ def free_port() -> int:
         return port
 
 
-async def recreate_database() -> str:
+@asynccontextmanager
+async def own_database() -> AsyncIterator[str]:
+    """A database of the bench's own, dropped when the bench ends."""
     admin = await asyncpg.connect(ADMIN_URL)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {DATABASE}")
+        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
     finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         await admin.close()
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
 
 
 async def stored_orders(database_url: str) -> int:
@@ -290,13 +293,13 @@ def cpu_name() -> str:
 
 async def main(seconds: float, connections: int, rate: float) -> None:
     load_before = " ".join(f"{n:.2f}" for n in os.getloadavg())
-    database_url = await recreate_database()
     port = free_port()
     log = Path("/tmp/orderflow-bench-ingest.log")  # noqa: S108
-    async with event_sink():
-        phases = await _load(database_url, port, log, seconds, connections, rate)
+    async with own_database() as database_url:
+        async with event_sink():
+            phases = await _load(database_url, port, log, seconds, connections, rate)
+        stored = await stored_orders(database_url)
     _, first, second = phases
-    stored = await stored_orders(database_url)
     accepted = sum(phase.accepted for phase in phases)
     print(f"machine: {os.cpu_count()} cores (nproc), {cpu_name()}")
     print(f"load average before: {load_before}")
