@@ -140,7 +140,7 @@ def _warm_up() -> None:
     full collection of the warm-up's objects.
     """
     for sample in samples():
-        render_pdf(sample)
+        _render_json(sample.model_dump_json())
     gc.collect()
     gc.freeze()
 
