@@ -173,6 +173,10 @@ def test_page_footer_prints_the_sellers_name_as_written(tmp_path: Path) -> None:
     [
         ("de", ("Rechnung INV-2025-000007", "Rechnungsdatum 15.03.2025", "46,40 EUR")),
         ("fr", ("Facture INV-2025-000007", "Date d'émission 15/03/2025", "46,40 EUR")),
+        (
+            "es",
+            ("Factura INV-2025-000007", "Fecha de expedición 15/03/2025", "46,40 EUR"),
+        ),
     ],
 )
 def test_invoice_is_in_the_customers_language(

@@ -52,8 +52,13 @@ _READY_PAUSE = 0.02
 
 log = get_logger(__name__)
 
-_SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
-_DATE_FORMATS = {"en": "%d %b %Y", "de": "%d.%m.%Y", "fr": "%d/%m/%Y"}
+_SEPARATORS = {
+    "en": (",", "."),
+    "de": (".", ","),
+    "es": (".", ","),
+    "fr": ("\u202f", ","),
+}
+_DATE_FORMATS = {"en": "%d %b %Y", "de": "%d.%m.%Y", "es": "%d/%m/%Y", "fr": "%d/%m/%Y"}
 
 
 @cache

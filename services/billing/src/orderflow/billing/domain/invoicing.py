@@ -37,9 +37,14 @@ from orderflow.contracts import (
     ShippingLine,
 )
 
-DISCOUNT = {"en": "Discount", "de": "Rabatt", "fr": "Remise"}
-REFUND = {"en": "Refund", "de": "Erstattung", "fr": "Remboursement"}
-SHIPPING_REFUND = {"en": "Shipping", "de": "Versand", "fr": "Livraison"}
+DISCOUNT = {"en": "Discount", "de": "Rabatt", "es": "Descuento", "fr": "Remise"}
+REFUND = {
+    "en": "Refund",
+    "de": "Erstattung",
+    "es": "Devolución",
+    "fr": "Remboursement",
+}
+SHIPPING_REFUND = {"en": "Shipping", "de": "Versand", "es": "Envío", "fr": "Livraison"}
 # The line id of the invoice's shipping lines, so that a refund of shipping
 # is credited at the shipping's VAT category: `shipping:1`, `shipping:2`...
 SHIPPING_LINE_ID = "shipping:"

@@ -131,7 +131,50 @@ _FR = _EN | {
     "commande {order} ici : {url}",
 }
 
-WORDING = {"en": _EN, "de": _DE, "fr": _FR}
+_ES = _EN | {
+    "invoice": "Factura",
+    "credit_note": "Factura rectificativa",
+    "number": "Número",
+    "issued_on": "Fecha de expedición",
+    "supplied_on": "Fecha de la operación",
+    "order": "Pedido",
+    "seller": "Vendedor",
+    "buyer": "Facturar a",
+    "vat_id": "NIF-IVA",
+    "description": "Descripción",
+    "quantity": "Cant.",
+    "unit_price": "Precio unitario (neto)",
+    "rate": "Tipo de IVA",
+    "net": "Neto",
+    "tax": "IVA",
+    "gross": "Total",
+    "vat_breakdown": "Desglose del IVA",
+    "total_net": "Base imponible",
+    "total_tax": "Total IVA",
+    "total_gross": "Total a pagar",
+    "paid": "Pagada",
+    "due": "Le rogamos que pague por transferencia bancaria antes del",
+    "bank": "Banco",
+    "reference": "Referencia",
+    "credits": "Rectifica la factura",
+    "of": "del",
+    "reason": "Motivo",
+    "note_AE": "Inversión del sujeto pasivo (art. 196 de la Directiva 2006/112/CE).",
+    "note_K": "Entrega intracomunitaria exenta (art. 138 de la Directiva 2006/112/CE).",
+    "note_G": "Exportación fuera de la UE, exenta "
+    "(art. 146 de la Directiva 2006/112/CE).",
+    "mail_invoice_subject": "Su factura {number}",
+    "mail_invoice_body": "Gracias por su pedido {order}. "
+    "Le adjuntamos su factura {number}.",
+    "mail_credit_note_subject": "Su factura rectificativa {number}",
+    "mail_credit_note_body": "Le adjuntamos la factura rectificativa {number} "
+    "de su pedido {order}.",
+    "mail_payment_subject": "Pago de su pedido {order}",
+    "mail_payment_body": "Le rogamos que pague {amount} {currency} por su "
+    "pedido {order} aquí: {url}",
+}
+
+WORDING = {"en": _EN, "de": _DE, "es": _ES, "fr": _FR}
 
 EXEMPTION_REASONS = {
     VatCategory.REVERSE_CHARGE: "Reverse charge",
