@@ -15,6 +15,11 @@ import structlog
 from orderflow.backbone.settings import LogFormat
 
 
+# Libraries that log their routine steps at info: every frame, every style
+# sheet parsed. Their warnings and errors still come through.
+_CHATTY_LIBRARIES = ("aiormq", "aio_pika", "weasyprint.progress")
+
+
 def configure_logging(
     *, service: str, level: str = "INFO", log_format: LogFormat = LogFormat.AUTO
 ) -> None:
@@ -49,8 +54,8 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("aiormq").setLevel(logging.WARNING)
-    logging.getLogger("aio_pika").setLevel(logging.WARNING)
+    for chatty in _CHATTY_LIBRARIES:
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
 
