@@ -14,7 +14,6 @@ import structlog
 
 from orderflow.backbone.settings import LogFormat
 
-
 # Libraries that log their routine steps at info: every frame, every style
 # sheet parsed. Their warnings and errors still come through.
 _CHATTY_LIBRARIES = ("aiormq", "aio_pika", "weasyprint.progress")
