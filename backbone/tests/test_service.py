@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from orderflow.backbone.service import Service
 from orderflow.backbone.settings import BackboneSettings
+from orderflow.backbone.shop import ShopIdentity
 from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.contracts.envelope import Envelope
 
@@ -132,3 +133,33 @@ def test_production_refuses_the_local_defaults() -> None:
 
 async def _effects(harness: Harness, count: int) -> bool:
     return await harness.effects() >= count
+
+
+def test_production_refuses_the_example_shop() -> None:
+    with pytest.raises(ValidationError) as refused:
+        ShopIdentity(environment="production", name="Tienda Sol")
+
+    message = str(refused.value)
+    assert "ORDERFLOW_SHOP_LEGAL_NAME" in message
+    assert "ORDERFLOW_SHOP_IBAN" in message
+    assert "ORDERFLOW_SHOP_NAME" not in message
+
+
+def test_production_takes_a_shop_that_names_itself() -> None:
+    shop = ShopIdentity(
+        environment="production",
+        name="Tienda Sol",
+        legal_name="Tienda Sol S.L.",
+        street="Calle Mayor 5",
+        postal_code="28013",
+        city="Madrid",
+        country="ES",
+        vat_id="ESB12345674",
+        email="hola@tiendasol.es",
+        website="https://tiendasol.es",
+        bank_name="Banco Ejemplar",
+        iban="ES9121000418450200051332",
+        bic="CAIXESBBXXX",
+    )
+
+    assert shop.mail_domain == "tiendasol.es"

@@ -7,18 +7,47 @@ billing's invoices both use it, so the shop is configured once.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from orderflow.backbone.settings import Environment
+
+# What the example shop says that a real one must say for itself: its name,
+# address, VAT id, email, website and bank appear on every invoice.
+_OWN_FIELDS = (
+    "name",
+    "legal_name",
+    "street",
+    "postal_code",
+    "city",
+    "vat_id",
+    "email",
+    "website",
+    "bank_name",
+    "iban",
+    "bic",
+)
 
 
 class ShopIdentity(BaseSettings):
-    """The seller, as the law and the customer see it."""
+    """The seller, as the law and the customer see it.
+
+    The defaults are an example shop, for a developer's machine; with
+    `ORDERFLOW_ENVIRONMENT=production` every one of them must be replaced.
+    """
 
     model_config = SettingsConfigDict(
-        env_prefix="ORDERFLOW_SHOP_", env_file=".env", extra="ignore"
+        env_prefix="ORDERFLOW_SHOP_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
     )
 
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT, validation_alias="ORDERFLOW_ENVIRONMENT"
+    )
     name: str = "Example Shop"
     legal_name: str = Field(
         default="Example Shop GmbH", description="The name on invoices."
@@ -36,6 +65,21 @@ class ShopIdentity(BaseSettings):
     bank_name: str = "Example Bank"
     iban: str = "DE89370400440532013000"
     bic: str = "COBADEFFXXX"
+
+    @model_validator(mode="after")
+    def _refuse_the_example_shop_in_production(self) -> Self:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        examples = [
+            f"ORDERFLOW_SHOP_{name.upper()}"
+            for name in _OWN_FIELDS
+            if getattr(self, name) == type(self).model_fields[name].default
+        ]
+        if examples:
+            raise ValueError(
+                "the shop's identity is still the example's; set " + ", ".join(examples)
+            )
+        return self
 
     @property
     def address_lines(self) -> list[str]:
