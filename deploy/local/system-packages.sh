@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Orderflow needs on a developer's machine or CI:
-# the servers it talks to, the libraries its Python packages load, and the
-# tools its tests call (pdftotext, openssl).
+# the servers it talks to, Python's venv, the libraries its Python packages
+# load, and the tools its tests call (pdftotext, openssl).
 set -euo pipefail
 
 packages=(
@@ -13,6 +13,7 @@ packages=(
     fonts-dejavu-core
     poppler-utils
     openssl
+    python3-venv
 )
 
 missing=()
