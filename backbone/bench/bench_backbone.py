@@ -27,7 +27,6 @@ import asyncio
 import os
 import pathlib
 import statistics
-import subprocess
 import tempfile
 import time
 import uuid
@@ -44,11 +43,11 @@ from orderflow.backbone.database import quote_ident
 from orderflow.backbone.logging import configure_logging
 from orderflow.backbone.service import Service
 from orderflow.backbone.settings import BackboneSettings
+from orderflow.backbone.testing import virtual_host
 from orderflow.backbone.unit_of_work import UnitOfWork
 from orderflow.contracts.envelope import Envelope, EventPayload, wrap
 
 ADMIN_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-AMQP_BASE_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 class BenchRequested(EventPayload):
@@ -193,25 +192,22 @@ def _print_line(name: str, result: Result, args: argparse.Namespace) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    vhost = f"orderflow-bench-{uuid.uuid4().hex[:8]}"
     database = f"orderflow_bench_{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     admin = await asyncpg.connect(ADMIN_DATABASE_URL)
     await admin.execute(f"CREATE DATABASE {quote_ident(database)}")
     try:
-        with tempfile.TemporaryDirectory() as folder:
+        with (
+            virtual_host("orderflow-bench") as amqp_url,
+            tempfile.TemporaryDirectory() as folder,
+        ):
             migrations = pathlib.Path(folder)
             (migrations / "0001_processed.sql").write_text(
                 "CREATE TABLE processed (n integer NOT NULL);"
             )
-            await compare(
-                args, AMQP_BASE_URL + vhost, _database_url(database), migrations
-            )
+            await compare(args, amqp_url, _database_url(database), migrations)
     finally:
         await admin.execute(f"DROP DATABASE {quote_ident(database)} WITH (FORCE)")
         await admin.close()
-        _rabbitmqctl("delete_vhost", vhost)
 
 
 async def compare(
@@ -352,10 +348,6 @@ def _service(
 
 def _database_url(name: str) -> str:
     return ADMIN_DATABASE_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True)  # noqa: S603, S607
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """Signed Shopify webhooks against a running orders service, over loopback.
 
-Starts `orderflow run orders` on a database of its own, then loads it from
-this process (a separate process from the service) with pre-signed,
-real-sized `orders/create` deliveries, each a new order:
+Starts `orderflow run orders` on a database and a RabbitMQ virtual host of
+its own (both removed at the end), then loads it from this process (a
+separate process from the service) with pre-signed, real-sized
+`orders/create` deliveries, each a new order:
 
 1. as fast as it takes them, with a fixed number of open connections, to
    find the sustained accepted rate;
@@ -43,8 +44,9 @@ from pathlib import Path
 import aio_pika
 import asyncpg
 
+from orderflow.backbone.testing import virtual_host
+
 SIGNING_KEY = "bench-shopify-signing-key"
-AMQP_URL = os.environ.get("ORDERFLOW_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 SINK_QUEUE = "orders-bench.sink"
 ADMIN_URL = os.environ.get(
     "ORDERFLOW_BENCH_DATABASE_ADMIN_URL",
@@ -232,13 +234,13 @@ async def stored_orders(database_url: str) -> int:
 
 
 @asynccontextmanager
-async def event_sink() -> AsyncIterator[None]:
+async def event_sink(amqp_url: str) -> AsyncIterator[None]:
     """A bounded queue that takes the published events, as consumers would.
 
     Without a bound queue the broker returns every event as unroutable and
     the relay keeps postponing them, work a real deployment never does.
     """
-    connection = await aio_pika.connect(AMQP_URL)
+    connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
         exchange = await channel.declare_exchange(
@@ -254,8 +256,11 @@ async def event_sink() -> AsyncIterator[None]:
             await queue.delete(if_unused=False, if_empty=False)
 
 
-def start_service(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_service(
+    amqp_url: str, database_url: str, port: int, log: Path
+) -> subprocess.Popen[bytes]:
     env = os.environ | {
+        "ORDERFLOW_AMQP_URL": amqp_url,
         "ORDERFLOW_DATABASE_URL": database_url,
         "ORDERFLOW_HTTP_PORT": str(port),
         "ORDERFLOW_SHOPIFY_SECRET": SIGNING_KEY,
@@ -295,10 +300,13 @@ async def main(seconds: float, connections: int, rate: float) -> None:
     load_before = " ".join(f"{n:.2f}" for n in os.getloadavg())
     port = free_port()
     log = Path("/tmp/orderflow-bench-ingest.log")  # noqa: S108
-    async with own_database() as database_url:
-        async with event_sink():
-            phases = await _load(database_url, port, log, seconds, connections, rate)
-        stored = await stored_orders(database_url)
+    with virtual_host("orderflow-bench") as amqp_url:
+        async with own_database() as database_url:
+            async with event_sink(amqp_url):
+                phases = await _load(
+                    amqp_url, database_url, port, log, seconds, connections, rate
+                )
+            stored = await stored_orders(database_url)
     _, first, second = phases
     accepted = sum(phase.accepted for phase in phases)
     print(f"machine: {os.cpu_count()} cores (nproc), {cpu_name()}")
@@ -313,6 +321,7 @@ async def main(seconds: float, connections: int, rate: float) -> None:
 
 
 async def _load(
+    amqp_url: str,
     database_url: str,
     port: int,
     log: Path,
@@ -320,7 +329,7 @@ async def _load(
     connections: int,
     rate: float,
 ) -> tuple[Phase, Phase, Phase]:
-    service = start_service(database_url, port, log)
+    service = start_service(amqp_url, database_url, port, log)
     try:
         wait_until_ready(port)
         warm = await flat_out(

@@ -56,9 +56,13 @@ def _with_path(url: str, path: str) -> str:
 
 
 @contextmanager
-def virtual_host() -> Iterator[str]:
-    """The URL of a new RabbitMQ virtual host, deleted when the block ends."""
-    vhost = f"orderflow-test-{uuid.uuid4().hex[:8]}"
+def virtual_host(prefix: str = "orderflow-test") -> Iterator[str]:
+    """The URL of a new RabbitMQ virtual host, deleted when the block ends.
+
+    Tests and benchmarks publish on one of their own, never where a
+    developer's services keep their durable queues.
+    """
+    vhost = f"{prefix}-{uuid.uuid4().hex[:8]}"
     _rabbitmqctl("add_vhost", vhost)
     try:
         user = urlsplit(_AMQP_BASE_URL).username or "guest"
